@@ -1,0 +1,5 @@
+-- Each service owns its database (DESIGN.md: a service never reads another's).
+CREATE DATABASE matching;
+CREATE DATABASE events;
+CREATE DATABASE training;
+CREATE DATABASE notify;

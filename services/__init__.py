@@ -1,0 +1,1 @@
+"""Kakehashi's services: matching, events, training and notify, each run as `python -m services.<name>`."""

@@ -1,0 +1,1 @@
+"""Events service: exhibitions, seminars and business-matching sessions with registration and meetings."""

@@ -1,0 +1,1 @@
+"""Matching service: explainable cross-border partner matching between Thai and Mie SMEs."""

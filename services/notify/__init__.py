@@ -1,0 +1,1 @@
+"""Notify service: trilingual notifications by e-mail, webhook and LINE, exactly once."""

@@ -1,0 +1,1 @@
+"""Training service: courses, xAPI completions and the skill records that feed matching."""

@@ -1,0 +1,1 @@
+"""Kakehashi's shared package: event contracts, the messaging core, storage and the command line."""

@@ -1,0 +1,214 @@
+"""The `kakehashi` command: run the system or a service, provision streams, inspect and replay the DLQ."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import runpy
+from collections.abc import AsyncIterator, Awaitable, Callable
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, TypeVar
+
+import nats
+import nats.errors
+import typer
+from nats.aio.client import Client
+from nats.js import JetStreamContext
+from rich.console import Console
+from rich.table import Table
+
+from shared.contracts.subjects import SERVICES
+from shared.messaging import dlq as dead_letters
+from shared.messaging.streams import apply_streams
+from shared.runtime.supervisor import run_system
+
+app = typer.Typer(no_args_is_help=True, help="Kakehashi: the event backbone of the Thailand–Mie collaboration.")
+streams_app = typer.Typer(no_args_is_help=True, help="Provision and check the JetStream streams.")
+dlq_app = typer.Typer(no_args_is_help=True, help="Inspect and replay the dead-letter queue.")
+app.add_typer(streams_app, name="streams")
+app.add_typer(dlq_app, name="dlq")
+
+console = Console()
+errors = Console(stderr=True)
+
+ServiceName = Enum("ServiceName", {name: name for name in SERVICES}, type=str)  # type: ignore[misc]
+
+NatsUrl = Annotated[
+    str,
+    typer.Option("--nats-url", envvar="KAKEHASHI_NATS_URL", help="NATS server URL(s), comma-separated."),
+]
+NatsCreds = Annotated[
+    Path | None,
+    typer.Option("--creds", envvar="KAKEHASHI_NATS_CREDS", help="NATS credentials file.", exists=True),
+]
+DEFAULT_NATS = "nats://127.0.0.1:4222"
+
+T = TypeVar("T")
+
+
+@contextlib.asynccontextmanager
+async def _jetstream(url: str, creds: Path | None) -> AsyncIterator[JetStreamContext]:
+    try:
+        client: Client = await nats.connect(
+            url.split(","),
+            connect_timeout=5,
+            max_reconnect_attempts=1,
+            reconnect_time_wait=0.5,
+            allow_reconnect=False,
+            error_cb=_quiet,
+            user_credentials=str(creds) if creds else None,
+        )
+    except (OSError, nats.errors.Error) as error:
+        errors.print(f"[red]error:[/] cannot reach NATS at {url}: {error or type(error).__name__}")
+        raise typer.Exit(1) from None
+    try:
+        yield client.jetstream()
+    finally:
+        await client.close()
+
+
+async def _quiet(_error: Exception) -> None:
+    """The connection's errors reach the user once, as the command's own message."""
+
+
+def _run(url: str, creds: Path | None, work: Callable[[JetStreamContext], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with _jetstream(url, creds) as js:
+            return await work(js)
+
+    return asyncio.run(go())
+
+
+@streams_app.command("apply")
+def streams_apply(
+    nats_url: NatsUrl = DEFAULT_NATS,
+    creds: NatsCreds = None,
+    replicas: Annotated[int, typer.Option(min=1, max=5, help="Replicas per stream: 1, or 3 on a cluster.")] = 1,
+    update: Annotated[bool, typer.Option(help="Overwrite live settings that differ (never done by default).")] = False,
+) -> None:
+    """Create the streams that are missing; report, never overwrite, live settings that differ."""
+    reports = _run(nats_url, creds, lambda js: apply_streams(js, replicas=replicas, update=update))
+    table = Table("stream", "outcome", "differences (live → wanted)")
+    style = {"created": "green", "unchanged": "dim", "updated": "yellow", "tuned": "yellow", "incompatible": "red"}
+    for report in reports:
+        table.add_row(
+            report.name,
+            f"[{style[report.outcome]}]{report.outcome}[/]",
+            "\n".join(f"{d.setting}: {d.live} → {d.wanted}" for d in report.differences),
+        )
+    console.print(table)
+    if any(report.outcome == "tuned" for report in reports):
+        console.print("Tuned limits were left as they are; pass --update to apply the defaults.")
+    if any(report.outcome == "incompatible" for report in reports):
+        errors.print(
+            "[red]error:[/] some live streams differ in subjects, storage or retention, which Kakehashi relies on. "
+            "Nothing was changed; fix them or pass --update."
+        )
+        raise typer.Exit(1)
+
+
+@dlq_app.command("list")
+def dlq_list(
+    nats_url: NatsUrl = DEFAULT_NATS,
+    creds: NatsCreds = None,
+    service: Annotated[ServiceName | None, typer.Option(help="Only this service's entries.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="At most this many entries, oldest first.")] = 50,
+) -> None:
+    """List dead-lettered events: id, when, which consumer, why."""
+    entries = _run(
+        nats_url, creds, lambda js: dead_letters.scan(js, service=service.value if service else None, limit=limit)
+    )
+    if not entries:
+        console.print("The DLQ is empty.")
+        return
+    table = Table("id", "failed at (UTC)", "consumer", "subject", "event id", "kind", "reason")
+    for entry in entries:
+        table.add_row(
+            str(entry.id),
+            entry.failed_at.strftime("%Y-%m-%d %H:%M:%S"),
+            entry.consumer,
+            entry.subject,
+            entry.event_id or "—",
+            entry.failure.kind,
+            entry.failure.reason,
+        )
+    console.print(table)
+
+
+@dlq_app.command("show")
+def dlq_show(
+    entry: Annotated[int, typer.Argument(help="The entry id from `dlq list`.")],
+    nats_url: NatsUrl = DEFAULT_NATS,
+    creds: NatsCreds = None,
+) -> None:
+    """Show one entry: the failure field by field, the original headers and body."""
+    letter = _read_or_exit(nats_url, creds, entry)
+    console.print(f"[bold]DLQ entry {letter.id}[/] — {letter.failure.kind}: {letter.failure.reason}")
+    console.print(f"consumer {letter.consumer} ({letter.service}), {letter.deliveries} deliveries")
+    console.print(f"from {letter.stream} #{letter.stream_sequence} on {letter.subject}, failed {letter.failed_at}")
+    for problem in letter.failure.problems:
+        console.print(f"  • {problem.field}: {problem.problem}")
+    console.print("[bold]headers[/]")
+    for name, value in letter.headers.items():
+        console.print(f"  {name}: {value}", markup=False)
+    console.print("[bold]body[/]")
+    try:
+        console.print_json(letter.body.decode())
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        console.print(repr(letter.body[:2000]), markup=False)
+
+
+@dlq_app.command("replay")
+def dlq_replay(
+    entry: Annotated[int, typer.Argument(help="The entry id from `dlq list`.")],
+    nats_url: NatsUrl = DEFAULT_NATS,
+    creds: NatsCreds = None,
+) -> None:
+    """Send an entry's event again to the consumer that failed it, and remove it from the DLQ."""
+
+    async def replay(js: JetStreamContext) -> tuple[dead_letters.DeadLetter, int]:
+        letter = await dead_letters.read(js, entry)
+        ack = await dead_letters.replay(js, entry)
+        return letter, ack.seq
+
+    try:
+        letter, sequence = _run(nats_url, creds, replay)
+    except LookupError as error:
+        errors.print(f"[red]error:[/] {error}")
+        raise typer.Exit(1) from None
+    console.print(
+        f"Replayed entry {entry} to {letter.subject} for {letter.consumer}: stored as {letter.stream} #{sequence}."
+    )
+
+
+def _read_or_exit(url: str, creds: Path | None, entry: int) -> dead_letters.DeadLetter:
+    try:
+        return _run(url, creds, lambda js: dead_letters.read(js, entry))
+    except LookupError as error:
+        errors.print(f"[red]error:[/] {error}")
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def run(service: Annotated[ServiceName, typer.Argument(help="The service to run.")]) -> None:
+    """Run one service in the foreground, configured by the environment (same as `python -m services.<name>`)."""
+    runpy.run_module(f"services.{service.value}", run_name="__main__", alter_sys=True)
+
+
+@app.command()
+def up(
+    data_dir: Annotated[
+        Path, typer.Option(envvar="KAKEHASHI_DATA_DIR", help="Where NATS and the SQLite files keep their data.")
+    ] = Path("var"),
+    nats_port: Annotated[
+        int, typer.Option(envvar="KAKEHASHI_UP_NATS_PORT", help="Port of the embedded nats-server; 0 = any free.")
+    ] = 4222,
+) -> None:
+    """Start everything on one machine: nats-server, the streams, all four services. Ctrl-C stops it all."""
+    raise typer.Exit(run_system(data_dir=data_dir.resolve(), nats_port=nats_port, console=console))
+
+
+def main() -> None:
+    app()

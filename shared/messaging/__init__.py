@@ -1,0 +1,1 @@
+"""The messaging core every service uses: envelope, broker, streams, outbox, inbox, consumers and the DLQ."""

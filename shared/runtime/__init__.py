@@ -1,0 +1,1 @@
+"""Running Kakehashi: the service lifecycle, the embedded nats-server and the local supervisor."""

@@ -1,0 +1,214 @@
+"""A service's life: database and migrations, broker, consumers and outbox relay, graceful shutdown."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import sys
+from collections.abc import AsyncIterator, Callable, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import TypeVar
+
+import nats.errors
+from faststream import FastStream
+from nats.js import JetStreamContext
+from nats.js.errors import NotFoundError
+from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
+
+from shared.contracts.subjects import SERVICES
+from shared.messaging import inbox
+from shared.messaging.broker import make_broker
+from shared.messaging.consumer import Consumer, Policy, Subscription
+from shared.messaging.outbox import Relay
+from shared.messaging.transaction import Transaction
+from shared.settings import ConfigError, ServiceSettings, load_settings
+from shared.storage import create_engine, is_postgresql, migrate, session_factory
+
+log = logging.getLogger(__name__)
+
+_STARTUP_PATIENCE = 120.0
+_INBOX_RETENTION = timedelta(days=45)
+"""Longer than any stream keeps events (30 days), so no redelivery can outlive its inbox entry."""
+_INBOX_SWEEP_INTERVAL = 3600.0
+
+
+class StartupError(Exception):
+    """The service cannot start as configured; the message says what to do."""
+
+
+class Service:
+    """One running service: what `python -m services.<name>` runs.
+
+    `app.py` builds it from settings and the service's subscriptions; everything else a
+    service needs to run reliably lives here, the same for every service.
+    """
+
+    def __init__(self, name: str, settings: ServiceSettings, subscriptions: Sequence[Subscription] = ()) -> None:
+        if name not in SERVICES:
+            raise ValueError(f"unknown service {name!r}")
+        self.name = name
+        self.settings = settings
+        self.subscriptions = tuple(subscriptions)
+        self.broker = make_broker(settings, name=name)
+        self.policy = Policy(
+            max_deliver=settings.max_deliver,
+            retry_delay=settings.retry_delay,
+            retry_max_delay=settings.retry_max_delay,
+            fetch_batch=settings.fetch_batch,
+            max_event_bytes=settings.max_event_bytes,
+        )
+        self.consumers: list[Consumer] = []
+        self._engine: AsyncEngine | None = None
+        self._sessions: async_sessionmaker[AsyncSession] | None = None
+        self._relay: Relay | None = None
+        self._tasks: list[asyncio.Task[None]] = []
+
+    @property
+    def sessions(self) -> async_sessionmaker[AsyncSession]:
+        assert self._sessions is not None, "the service has not started"
+        return self._sessions
+
+    @property
+    def js(self) -> JetStreamContext:
+        stream = self.broker.config.connection_state.stream
+        assert isinstance(stream, JetStreamContext)
+        return stream
+
+    def app(self) -> FastStream:
+        return FastStream(
+            self.broker,
+            logger=logging.getLogger(f"kakehashi.{self.name}"),
+            on_startup=[self._prepare],
+            after_startup=[self._begin],
+            on_shutdown=[self._finish],
+            after_shutdown=[self._close],
+        )
+
+    async def start(self) -> None:
+        """Start in the current event loop (tests and embedding; `run` does this under FastStream)."""
+        await self._prepare()
+        await self.broker.start()
+        await self._begin()
+
+    async def stop(self) -> None:
+        await self._finish()
+        await self.broker.stop()
+        await self._close()
+
+    @contextlib.asynccontextmanager
+    async def transaction(self, traceparent: str | None = None) -> AsyncIterator[Transaction]:
+        """A unit of work outside any incoming event (timers, commands): committed, then relayed."""
+        async with self.sessions() as session, session.begin():
+            yield Transaction(session, self.name, traceparent)
+        if self._relay is not None:
+            self._relay.wake()
+
+    async def _prepare(self) -> None:
+        url = self.settings.database(self.name)
+        self._engine = create_engine(url)
+        self._sessions = session_factory(self._engine)
+        async for attempt in _patiently(f"{self.name}: database"):
+            with attempt:
+                async with self._engine.connect() as connection:
+                    await connection.execute(text("SELECT 1"))
+        await migrate(self._engine, self.name)
+        async for attempt in _patiently(f"{self.name}: NATS at {self.settings.nats_url}"):
+            with attempt:
+                await self.broker.connect()
+
+    async def _begin(self) -> None:
+        js = self.js
+        needed = {self.name.upper(), *(subscription.stream for subscription in self.subscriptions)}
+        for stream in sorted(needed):
+            try:
+                await js.stream_info(stream)
+            except NotFoundError:
+                raise StartupError(f"stream {stream} does not exist: run `kakehashi streams apply` first") from None
+        assert self._engine is not None
+        self._relay = Relay(self.sessions, js, postgres=is_postgresql(self._engine))
+        self._relay.start()
+        self._tasks.append(asyncio.create_task(self._sweep_inbox(), name=f"{self.name} inbox sweep"))
+        for subscription in self.subscriptions:
+            consumer = Consumer(
+                service=self.name,
+                subscription=subscription,
+                sessions=self.sessions,
+                js=js,
+                policy=self.policy,
+                on_commit=self._relay.wake,
+            )
+            await consumer.start()
+            self.consumers.append(consumer)
+        log.info(
+            "%s ready: %d consumer(s) [%s], database %s",
+            self.name,
+            len(self.consumers),
+            ", ".join(consumer.durable for consumer in self.consumers) or "none",
+            self._engine.url.render_as_string(hide_password=True),
+        )
+
+    async def _finish(self) -> None:
+        """Stop fetching, finish the batches in hand, publish what they emitted."""
+        timeout = self.settings.graceful_timeout
+        await asyncio.gather(*(consumer.stop(timeout=timeout) for consumer in self.consumers))
+        if self._relay is not None:
+            await self._relay.stop(flush_timeout=timeout)
+        for task in self._tasks:
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
+        self._tasks.clear()
+        self.consumers.clear()
+        log.info("%s stopped", self.name)
+
+    async def _close(self) -> None:
+        if self._engine is not None:
+            await self._engine.dispose()
+
+    async def _sweep_inbox(self) -> None:
+        while True:
+            try:
+                async with self.sessions() as session, session.begin():
+                    swept = await inbox.forget_before(session, datetime.now(UTC) - _INBOX_RETENTION)
+                if swept:
+                    log.info("%s: forgot %d inbox entries older than %s", self.name, swept, _INBOX_RETENTION)
+            except Exception as error:
+                log.warning("%s: inbox sweep failed: %r", self.name, error)
+            await asyncio.sleep(_INBOX_SWEEP_INTERVAL)
+
+
+def _patiently(what: str) -> AsyncRetrying:
+    return AsyncRetrying(
+        retry=retry_if_exception_type((OSError, TimeoutError, DBAPIError, nats.errors.Error)),
+        wait=wait_exponential(multiplier=0.2, max=5.0),
+        stop=stop_after_delay(_STARTUP_PATIENCE),
+        before_sleep=before_sleep_log(log, logging.WARNING),
+        reraise=True,
+    )
+
+
+S = TypeVar("S", bound=ServiceSettings)
+
+
+def main(build: Callable[[S], Service], settings_type: type[S]) -> None:
+    """Entry point of `python -m services.<name>`: settings from the environment, then run until signalled."""
+    try:
+        settings = load_settings(settings_type)
+    except ConfigError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    logging.basicConfig(
+        level=settings.log_level,
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    service = build(settings)
+    try:
+        asyncio.run(service.app().run(log_level=logging.INFO))
+    except StartupError as error:
+        log.error("%s", error)
+        raise SystemExit(3) from None

@@ -1,0 +1,115 @@
+"""Configuration from the environment only: the settings every service shares, and how errors are reported."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal, TypeVar
+
+from pydantic import AfterValidator, Field, PositiveFloat, PositiveInt, ValidationError
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from shared.storage.engine import database_url
+
+_NATS_SCHEMES = ("nats://", "tls://", "ws://", "wss://")
+
+
+def _nats_servers(value: str) -> str:
+    servers = [server.strip() for server in value.split(",") if server.strip()]
+    if not servers:
+        raise ValueError("give at least one server, e.g. nats://127.0.0.1:4222")
+    for server in servers:
+        if not server.startswith(_NATS_SCHEMES) or len(server.split("://", 1)[1]) == 0:
+            raise ValueError(f"{server!r} is not a NATS URL; write nats://host:port (several separated by commas)")
+    return ",".join(servers)
+
+
+def _database(value: str | None) -> str | None:
+    if value is None:
+        return None
+    return database_url(value).render_as_string(hide_password=False)
+
+
+NatsServers = Annotated[str, AfterValidator(_nats_servers)]
+DatabaseUrl = Annotated[str | None, AfterValidator(_database)]
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting; the message names each environment variable at fault."""
+
+
+class ServiceSettings(BaseSettings):
+    """What every service reads: `KAKEHASHI_*` shared settings and its own `KAKEHASHI_<NAME>_*` ones.
+
+    A service subclasses this with `env_prefix="KAKEHASHI_<NAME>_"`; the shared fields carry
+    their full variable names as aliases, so the prefix does not apply to them.
+    """
+
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+
+    nats_url: NatsServers = Field(
+        "nats://127.0.0.1:4222",
+        validation_alias="KAKEHASHI_NATS_URL",
+        description="NATS server URL(s), comma-separated for a cluster.",
+    )
+    nats_creds: Path | None = Field(
+        None, validation_alias="KAKEHASHI_NATS_CREDS", description="A NATS credentials (.creds) file."
+    )
+    data_dir: Path = Field(
+        Path("var"), validation_alias="KAKEHASHI_DATA_DIR", description="Where SQLite files live by default."
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        "INFO", validation_alias="KAKEHASHI_LOG_LEVEL", description="Log level."
+    )
+    graceful_timeout: PositiveFloat = Field(
+        20.0,
+        validation_alias="KAKEHASHI_GRACEFUL_TIMEOUT",
+        description="Seconds a stopping service gives in-flight work before it gives up.",
+    )
+    max_deliver: Annotated[int, Field(ge=2, le=100)] = Field(
+        10,
+        validation_alias="KAKEHASHI_MAX_DELIVER",
+        description="Deliveries of an event before a transient failure sends it to the DLQ.",
+    )
+    retry_delay: PositiveFloat = Field(
+        0.5, validation_alias="KAKEHASHI_RETRY_DELAY", description="First retry delay in seconds; it doubles."
+    )
+    retry_max_delay: PositiveFloat = Field(
+        30.0, validation_alias="KAKEHASHI_RETRY_MAX_DELAY", description="Longest retry delay in seconds."
+    )
+    fetch_batch: Annotated[int, Field(ge=1, le=5000)] = Field(
+        500, validation_alias="KAKEHASHI_FETCH_BATCH", description="Events fetched and committed together."
+    )
+    max_event_bytes: PositiveInt = Field(
+        256 * 1024,
+        validation_alias="KAKEHASHI_MAX_EVENT_BYTES",
+        description="Largest accepted event body; larger ones go to the DLQ.",
+    )
+    database_url: DatabaseUrl = Field(
+        None,
+        description="The service's database (KAKEHASHI_<NAME>_DATABASE_URL); "
+        "default: a SQLite file <data dir>/<name>.db.",
+    )
+
+    def database(self, service: str) -> str:
+        return self.database_url or f"sqlite+aiosqlite:///{(self.data_dir / f'{service}.db').resolve()}"
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def load_settings(cls: type[S]) -> S:
+    """Read settings from the environment, or raise `ConfigError` naming each variable at fault."""
+    try:
+        return cls()
+    except ValidationError as error:
+        prefix = str(cls.model_config.get("env_prefix", ""))
+        lines = []
+        for detail in error.errors(include_url=False):
+            name = str(detail["loc"][0]) if detail["loc"] else "?"
+            variable = name if name.startswith("KAKEHASHI_") else f"{prefix}{name}".upper()
+            message = detail["msg"].removeprefix("Value error, ")
+            given = detail.get("input")
+            if isinstance(given, str) and given not in message:
+                message = f"{message} (got {given!r})"
+            lines.append(f"{variable}: {message}")
+        raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

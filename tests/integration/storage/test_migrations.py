@@ -1,0 +1,49 @@
+"""Schema migrations on both databases: idempotent, and safe when replicas start together."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import inspect, select, text
+
+from shared.messaging.tables import InboxRow
+from shared.storage import create_engine, migrate, session_factory
+
+
+async def test_migrate_creates_the_messaging_tables_once(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await migrate(engine, "matching")
+    await migrate(engine, "matching")
+    async with engine.connect() as connection:
+        tables = await connection.run_sync(lambda sync: set(inspect(sync).get_table_names()))
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+    await engine.dispose()
+    assert {"outbox", "inbox", "alembic_version"} <= tables
+    assert versions == ["messaging_0001"]
+
+
+async def test_replicas_starting_together_migrate_one_after_the_other(database_url: str) -> None:
+    engines = [create_engine(database_url) for _ in range(3)]
+    await asyncio.gather(*(migrate(engine, "events") for engine in engines))
+    async with engines[0].connect() as connection:
+        versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
+    for engine in engines:
+        await engine.dispose()
+    assert versions == ["messaging_0001"]
+
+
+async def test_times_come_back_as_the_aware_utc_instants_stored(database_url: str) -> None:
+    engine = create_engine(database_url)
+    await migrate(engine, "notify")
+    moment = datetime(2026, 11, 26, 17, 15, tzinfo=ZoneInfo("Asia/Bangkok"))
+    sessions = session_factory(engine)
+    async with sessions() as session, session.begin():
+        session.add(InboxRow(consumer="c", event_id="e", digest="d", processed_at=moment))
+    async with sessions() as session:
+        stored = await session.scalar(select(InboxRow.processed_at))
+    await engine.dispose()
+    assert stored == moment
+    assert stored is not None
+    assert stored.utcoffset() == timedelta(0)
