@@ -235,9 +235,22 @@ class Consumer:
         """Process one fetched batch and settle each of its events."""
         deliveries = [self._open(msg) for msg in msgs]
         pending = [delivery for delivery in deliveries if delivery.outcome is None]
-        if pending:
-            await self._process(pending)
-        await self._settle(deliveries)
+        keep_alive = asyncio.create_task(self._keep_alive(msgs))
+        try:
+            if pending:
+                await self._process(pending)
+            await self._settle(deliveries)
+        finally:
+            keep_alive.cancel()
+
+    async def _keep_alive(self, msgs: Sequence[Msg]) -> None:
+        """While a batch is being worked on, tell the server so, lest it redeliver it elsewhere."""
+        while True:
+            await asyncio.sleep(self._policy.ack_wait / 3)
+            for msg in msgs:
+                if not msg._ackd:
+                    with contextlib.suppress(nats.errors.Error):
+                        await msg.in_progress()
 
     def _open(self, msg: Msg) -> _Delivery:
         metadata = msg.metadata

@@ -16,7 +16,7 @@ import nats
 from rich.console import Console
 
 from shared.contracts.subjects import SERVICES
-from shared.messaging.streams import apply_streams
+from shared.messaging.streams import StreamReport, apply_streams
 from shared.runtime.natsd import NatsServer, free_port, port_is_free
 
 _COLOURS = {"matching": "cyan", "events": "magenta", "training": "green", "notify": "yellow"}
@@ -92,7 +92,7 @@ def _raise_stop(_signum: int, _frame: FrameType | None) -> None:
     raise _Stop
 
 
-async def _provision(url: str) -> list:  # type: ignore[type-arg]
+async def _provision(url: str) -> list[StreamReport]:
     client = await nats.connect(url, connect_timeout=5)
     try:
         return await apply_streams(client.jetstream())

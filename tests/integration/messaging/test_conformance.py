@@ -7,6 +7,7 @@ durable pull consumers, inbox and outbox in a real database, DLQ stream.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -15,17 +16,22 @@ import pytest
 from nats.js import JetStreamContext
 
 from shared.messaging import dlq
-from shared.messaging.envelope import CE_ID, NATS_MSG_ID, OutgoingMessage
+from shared.messaging.consumer import Subscription, on
+from shared.messaging.envelope import CE_ID, NATS_MSG_ID, Event, OutgoingMessage
 from shared.messaging.publisher import publish
+from shared.messaging.transaction import Transaction
 from shared.runtime.service import Service
 from tests.support.infra import Broker
 from tests.support.probe import (
     Probe,
+    ProbeNoted,
+    ProbeRecorded,
     create_effects_table,
     effects,
     eventually,
     probe_event,
     probe_service,
+    probe_settings,
     stored,
     with_headers,
 )
@@ -386,3 +392,62 @@ async def _count_effects(database_url: str) -> int:
         count = await connection.scalar(select(func.count()).select_from(Effect))
     await engine.dispose()
     return int(count or 0)
+
+
+@pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
+async def test_work_outside_any_event_is_committed_and_relayed_at_once(
+    nats_server: Broker, js: JetStreamContext, database_url: str
+) -> None:
+    await create_effects_table(database_url)
+    service = probe_service(nats_server.url, database_url, Probe("matching-probes"))
+    async with running(service):
+        async with service.transaction() as tx:
+            emitted = tx.emit(ProbeNoted(probe_id="timer-1"), subject_id="timer-1")
+
+        async def relayed() -> bool:
+            return len(await stored(js, "MATCHING")) == 1
+
+        await eventually(relayed, timeout=0.9, interval=0.02, what="the event relayed before the next poll")
+    [message] = await stored(js, "MATCHING")
+    assert message.headers is not None
+    assert message.headers["ce-id"] == emitted.id
+
+
+async def test_a_batch_longer_than_the_ack_wait_is_not_redelivered_to_another_replica_meanwhile(
+    nats_server: Broker, js: JetStreamContext, database_url: str
+) -> None:
+    await create_effects_table(database_url)
+    probes = [Probe("matching-probes"), Probe("matching-probes")]
+
+    def slow_replica(probe: Probe) -> Service:
+        async def slow(event: Event[ProbeRecorded], tx: Transaction) -> None:
+            await asyncio.sleep(1.0)
+            await probe.record(event, tx)
+
+        service = Service(
+            "matching",
+            probe_settings(nats_server.url, database_url),
+            subscriptions=[Subscription("probes", (on(ProbeRecorded, slow),))],
+        )
+        service.policy = dataclasses.replace(service.policy, ack_wait=1.0)
+        return service
+
+    sent = [probe_event(f"p-{n}") for n in range(3)]
+    await publish_all(js, sent)
+    first, second = slow_replica(probes[0]), slow_replica(probes[1])
+    async with running(first):
+        await eventually(lambda: _started(probes[0]), what="the first replica at work")
+        async with running(second):  # idle, fetching: it would get whatever the server redelivers
+
+            async def all_recorded() -> bool:
+                return len(await effects(first)) == 3
+
+            await eventually(all_recorded, what="three slow effects")
+            info = await js.consumer_info("COLLAB_IN", "matching-probes")
+    assert probes[0].calls == {"p-0": 1, "p-1": 1, "p-2": 1}, "one replica ran the 3 s batch"
+    assert not probes[1].calls
+    assert info.num_redelivered == 0
+
+
+async def _started(probe: Probe) -> bool:
+    return bool(probe.calls)
