@@ -4,13 +4,16 @@ VENV := .venv
 UV := $(VENV)/bin/uv
 BOOTSTRAP := python3 -m venv $(VENV) && $(VENV)/bin/pip install -q uv==0.13.9
 
-.PHONY: up test check format lock clean
+.PHONY: up test bench check format lock clean
 
 up: ## install and run the whole system on embedded defaults (Ctrl-C stops it)
 	$(BOOTSTRAP) && $(UV) run --frozen kakehashi up
 
 test: ## install and run the whole test suite (what .ci/run runs)
 	$(BOOTSTRAP) && $(UV) run --frozen pytest
+
+bench: ## run the benchmarks (not part of the tests); results in docs/bench/
+	$(BOOTSTRAP) && $(UV) run --frozen python -m tests.bench $(NAMES)
 
 check: ## static checks only: ruff, mypy --strict, import-linter (also part of `make test`)
 	$(BOOTSTRAP) && $(UV) run --frozen ruff check . && $(UV) run --frozen ruff format --check . \

@@ -84,6 +84,16 @@ class ServiceSettings(BaseSettings):
         validation_alias="KAKEHASHI_MAX_EVENT_BYTES",
         description="Largest accepted event body; larger ones go to the DLQ.",
     )
+    fields_file: Path | None = Field(
+        None,
+        validation_alias="KAKEHASHI_FIELDS_FILE",
+        description="Extra fields of cooperation (TOML, as shared/taxonomy/fields.toml).",
+    )
+    skills_file: Path | None = Field(
+        None,
+        validation_alias="KAKEHASHI_SKILLS_FILE",
+        description="Extra skills (TOML, as shared/taxonomy/skills.toml).",
+    )
     database_url: DatabaseUrl = Field(
         None,
         description="The service's database (KAKEHASHI_<NAME>_DATABASE_URL); "

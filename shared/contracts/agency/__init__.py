@@ -1,0 +1,1 @@
+"""Contracts agencies publish on `collab.in.<agency>.…`: one module per context of the subject."""

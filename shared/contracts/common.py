@@ -1,0 +1,36 @@
+"""Types shared by several contracts: languages, multilingual text, company ids."""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import Field, StringConstraints, model_validator
+
+from shared.contracts.base import Part
+
+Language = Literal["th", "ja", "en"]
+"""The programme's three languages: notifications are written in one of them."""
+
+LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+"""An ISO 639-1 code for a working language a company uses (th, ja, en, zh, …)."""
+
+CompanyId = Annotated[str, StringConstraints(pattern=r"^(th|jp)-[A-Za-z0-9][A-Za-z0-9-]{2,62}$")]
+"""`th-` + the Thai juristic person number, or `jp-` + the Japanese corporate number (or an agency's own id)."""
+
+Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=80)]
+
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=5000)]
+
+
+class LocalizedText(Part):
+    """The same text in Thai, Japanese and/or English; at least one of them."""
+
+    en: Text | None = Field(default=None, description="English.", examples=["Siam Coastal Foods Co., Ltd."])
+    th: Text | None = Field(default=None, description="Thai.", examples=["บริษัท สยามโคสตัลฟู้ดส์ จำกัด"])
+    ja: Text | None = Field(default=None, description="Japanese.", examples=["サイアム・コースタル・フーズ株式会社"])
+
+    @model_validator(mode="after")
+    def _at_least_one(self) -> LocalizedText:
+        if self.en is None and self.th is None and self.ja is None:
+            raise ValueError("give the text in at least one of en, th, ja")
+        return self

@@ -1,0 +1,1 @@
+"""Benchmarks (`make bench`), kept out of the test suite: each `bench_*.py` module has `run() -> dict`."""
