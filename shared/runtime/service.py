@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import sys
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
@@ -36,6 +36,9 @@ _INBOX_RETENTION = timedelta(days=45)
 _INBOX_SWEEP_INTERVAL = 3600.0
 
 
+Hook = Callable[["Service"], Awaitable[None]]
+
+
 class StartupError(Exception):
     """The service cannot start as configured; the message says what to do."""
 
@@ -47,12 +50,25 @@ class Service:
     service needs to run reliably lives here, the same for every service.
     """
 
-    def __init__(self, name: str, settings: ServiceSettings, subscriptions: Sequence[Subscription] = ()) -> None:
+    def __init__(
+        self,
+        name: str,
+        settings: ServiceSettings,
+        subscriptions: Sequence[Subscription] = (),
+        *,
+        startup: Sequence[Hook] = (),
+        background: Sequence[Hook] = (),
+    ) -> None:
+        """`startup` hooks run after migrations, before any event is consumed (load caches, build
+        indexes); `background` coroutines run while the service runs (timers, dispatchers) and are
+        cancelled when it stops, before the outbox is flushed. Both get the service."""
         if name not in SERVICES:
             raise ValueError(f"unknown service {name!r}")
         self.name = name
         self.settings = settings
         self.subscriptions = tuple(subscriptions)
+        self.startup = tuple(startup)
+        self.background = tuple(background)
         self.broker = make_broker(settings, name=name)
         self.policy = Policy(
             max_deliver=settings.max_deliver,
@@ -131,6 +147,8 @@ class Service:
         assert self._engine is not None
         self._relay = Relay(self.sessions, js, postgres=is_postgresql(self._engine))
         self._relay.start()
+        for hook in self.startup:
+            await hook(self)
         self._tasks.append(asyncio.create_task(self._sweep_inbox(), name=f"{self.name} inbox sweep"))
         for subscription in self.subscriptions:
             consumer = Consumer(
@@ -143,6 +161,8 @@ class Service:
             )
             await consumer.start()
             self.consumers.append(consumer)
+        for hook in self.background:
+            self._tasks.append(asyncio.create_task(_supervised(hook, self), name=f"{self.name} {hook.__name__}"))
         log.info(
             "%s ready: %d consumer(s) [%s], database %s",
             self.name,
@@ -155,12 +175,12 @@ class Service:
         """Stop fetching, finish the batches in hand, publish what they emitted."""
         timeout = self.settings.graceful_timeout
         await asyncio.gather(*(consumer.stop(timeout=timeout) for consumer in self.consumers))
-        if self._relay is not None:
-            await self._relay.stop(flush_timeout=timeout)
         for task in self._tasks:
             task.cancel()
         await asyncio.gather(*self._tasks, return_exceptions=True)
         self._tasks.clear()
+        if self._relay is not None:
+            await self._relay.stop(flush_timeout=timeout)
         self.consumers.clear()
         log.info("%s stopped", self.name)
 
@@ -178,6 +198,19 @@ class Service:
             except Exception as error:
                 log.warning("%s: inbox sweep failed: %r", self.name, error)
             await asyncio.sleep(_INBOX_SWEEP_INTERVAL)
+
+
+async def _supervised(hook: Hook, service: Service) -> None:
+    """Run a background hook; if it fails, log and start it again after a pause (it must not die quietly)."""
+    while True:
+        try:
+            await hook(service)
+            return
+        except asyncio.CancelledError:
+            raise
+        except Exception:
+            log.exception("%s: background task %s failed; restarting it in 5 s", service.name, hook.__name__)
+            await asyncio.sleep(5)
 
 
 def _patiently(what: str) -> AsyncRetrying:
