@@ -101,7 +101,7 @@ class Policy:
     retry_delay: float = 0.5
     retry_max_delay: float = 30.0
     fetch_batch: int = 500
-    fetch_timeout: float = 5.0
+    fetch_timeout: float = 2.0
     max_event_bytes: int = 256 * 1024
     ack_wait: float = 60.0
 
@@ -162,7 +162,6 @@ class Consumer:
         self._on_commit = on_commit
         self._routes = {route.contract.ce_type(): route for route in subscription.routes}
         self._task: asyncio.Task[None] | None = None
-        self._busy = False
         self._stopping = False
 
     def consumer_config(self) -> ConsumerConfig:
@@ -188,12 +187,15 @@ class Consumer:
         self._task = asyncio.create_task(self._run(), name=f"consumer {self.durable}")
 
     async def stop(self, *, timeout: float) -> None:
-        """Stop fetching and let the batch in hand finish, for at most `timeout` seconds."""
+        """Stop fetching and let the batch in hand finish, for at most `timeout` seconds.
+
+        A fetch under way is not cancelled: the server may already have handed it events, which a
+        cancelled fetch would drop on the floor until their ack wait ran out. It returns within
+        `fetch_timeout`, and whatever it brought is processed before the loop ends.
+        """
         self._stopping = True
         if self._task is None:
             return
-        if not self._busy:
-            self._task.cancel()  # it waits in fetch: nothing in hand
         done, _ = await asyncio.wait({self._task}, timeout=timeout)
         if not done:
             self._task.cancel()
@@ -217,13 +219,10 @@ class Consumer:
                     await self._recreate()
                 continue
             failures = 0
-            self._busy = True
             try:
                 await self.handle(msgs)
             except Exception:  # a bug here must not stop the loop; the events are redelivered
                 log.exception("%s: batch of %d failed unexpectedly", self.durable, len(msgs))
-            finally:
-                self._busy = False
 
     async def _recreate(self) -> None:
         try:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import weakref
 from pathlib import Path
 
 from alembic import command
@@ -35,9 +37,22 @@ def alembic_config(service: str, connection: Connection | None = None) -> Config
     return config
 
 
+_IN_PROCESS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = weakref.WeakKeyDictionary()
+"""Alembic keeps the running migration in module globals (`alembic.context`, `alembic.op`), so two
+migrations interleaved in one event loop would write through each other's connection."""
+
+
+def _turn() -> asyncio.Lock:
+    return _IN_PROCESS.setdefault(asyncio.get_running_loop(), asyncio.Lock())
+
+
 async def migrate(engine: AsyncEngine, service: str) -> None:
-    """Bring the service's database to the newest revision of every branch, idempotently."""
-    async with engine.begin() as connection:
+    """Bring the service's database to the newest revision of every branch, idempotently.
+
+    Processes migrating one database together take turns: on PostgreSQL through an advisory
+    lock, on SQLite through the write lock that `BEGIN IMMEDIATE` takes before Alembic looks.
+    """
+    async with _turn(), engine.begin() as connection:
         if is_postgresql(engine):
             await connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _MIGRATION_LOCK})
         await connection.run_sync(lambda sync: command.upgrade(alembic_config(service, sync), "heads"))

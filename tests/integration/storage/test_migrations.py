@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import sys
+from asyncio.subprocess import PIPE
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -24,12 +26,25 @@ async def test_migrate_creates_the_messaging_tables_once(database_url: str) -> N
     assert versions == ["messaging_0001"]
 
 
+MIGRATE = (
+    "import asyncio, sys; from shared.storage import create_engine, migrate; "
+    "asyncio.run(migrate(create_engine(sys.argv[1]), 'events'))"
+)
+
+
 async def test_replicas_starting_together_migrate_one_after_the_other(database_url: str) -> None:
-    engines = [create_engine(database_url) for _ in range(3)]
-    await asyncio.gather(*(migrate(engine, "events") for engine in engines))
-    async with engines[0].connect() as connection:
+    replicas = [
+        await asyncio.create_subprocess_exec(sys.executable, "-c", MIGRATE, database_url, stderr=PIPE) for _ in range(4)
+    ]
+    outcomes = [
+        (await replica.wait(), (await replica.stderr.read()).decode()) for replica in replicas if replica.stderr
+    ]
+    assert outcomes == [(0, "")] * 4
+    in_process = [create_engine(database_url) for _ in range(3)]
+    await asyncio.gather(*(migrate(engine, "events") for engine in in_process))
+    async with in_process[0].connect() as connection:
         versions = (await connection.execute(text("SELECT version_num FROM alembic_version"))).scalars().all()
-    for engine in engines:
+    for engine in in_process:
         await engine.dispose()
     assert versions == ["messaging_0001"]
 
