@@ -20,8 +20,14 @@ COPY --from=build /app/.venv /app/.venv
 ENV PATH=/app/.venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     KAKEHASHI_SERVICE=${SERVICE} \
-    KAKEHASHI_DATA_DIR=/var/lib/kakehashi
+    KAKEHASHI_DATA_DIR=/var/lib/kakehashi \
+    KAKEHASHI_HTTP_PORT=8080 \
+    KAKEHASHI_LOG_FORMAT=json
 USER kakehashi
 WORKDIR /var/lib/kakehashi
+EXPOSE 8080
 STOPSIGNAL SIGTERM
+# Alive = the process answers; readiness (/readyz: NATS and the database reachable) is for orchestrators.
+HEALTHCHECK --interval=10s --timeout=3s --start-period=90s --retries=3 \
+  CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8080/healthz', timeout=2)"]
 CMD ["sh", "-c", "exec python -m services.${KAKEHASHI_SERVICE}"]

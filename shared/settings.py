@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal, TypeVar
 
@@ -11,6 +12,13 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from shared.storage.engine import database_url
 
 _NATS_SCHEMES = ("nats://", "tls://", "ws://", "wss://")
+_SECRET = re.compile(r"PASSWORD|SECRET|TOKEN|KEY", re.IGNORECASE)
+_URL_CREDENTIALS = re.compile(r"(//[^/@:]*:)[^/@]*@")
+
+
+def _without_credentials(value: str) -> str:
+    """A value safe to print: a password inside a URL is masked."""
+    return _URL_CREDENTIALS.sub(r"\1***@", value)
 
 
 def _nats_servers(value: str) -> str:
@@ -19,7 +27,8 @@ def _nats_servers(value: str) -> str:
         raise ValueError("give at least one server, e.g. nats://127.0.0.1:4222")
     for server in servers:
         if not server.startswith(_NATS_SCHEMES) or len(server.split("://", 1)[1]) == 0:
-            raise ValueError(f"{server!r} is not a NATS URL; write nats://host:port (several separated by commas)")
+            shown = _without_credentials(server)
+            raise ValueError(f"{shown!r} is not a NATS URL; write nats://host:port (several separated by commas)")
     return ",".join(servers)
 
 
@@ -54,11 +63,31 @@ class ServiceSettings(BaseSettings):
     nats_creds: Path | None = Field(
         None, validation_alias="KAKEHASHI_NATS_CREDS", description="A NATS credentials (.creds) file."
     )
+    nats_tls_ca: Path | None = Field(
+        None,
+        validation_alias="KAKEHASHI_NATS_TLS_CA",
+        description="CA certificate to verify the NATS servers by (TLS; use tls:// URLs).",
+    )
     data_dir: Path = Field(
         Path("var"), validation_alias="KAKEHASHI_DATA_DIR", description="Where SQLite files live by default."
     )
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         "INFO", validation_alias="KAKEHASHI_LOG_LEVEL", description="Log level."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text",
+        validation_alias="KAKEHASHI_LOG_FORMAT",
+        description="`json` for one JSON object per line (with event id and trace id), as containers want.",
+    )
+    http_port: Annotated[int, Field(ge=0, le=65535)] = Field(
+        0,
+        validation_alias="KAKEHASHI_HTTP_PORT",
+        description="Port of /healthz, /readyz and /metrics; 0 picks a free one (logged). The image sets 8080.",
+    )
+    trace_file: Path | None = Field(
+        None,
+        validation_alias="KAKEHASHI_TRACE_FILE",
+        description="Write OpenTelemetry spans here, one JSON object per line (OTLP: set OTEL_EXPORTER_OTLP_ENDPOINT).",
     )
     graceful_timeout: PositiveFloat = Field(
         20.0,
@@ -115,11 +144,11 @@ def load_settings(cls: type[S]) -> S:
         prefix = str(cls.model_config.get("env_prefix", ""))
         lines = []
         for detail in error.errors(include_url=False):
-            name = str(detail["loc"][0]) if detail["loc"] else "?"
-            variable = name if name.startswith("KAKEHASHI_") else f"{prefix}{name}".upper()
+            name = str(detail["loc"][0]) if detail["loc"] else ""
+            variable = name if name.startswith("KAKEHASHI_") else f"{prefix}{name}".upper() if name else prefix + "*"
             message = detail["msg"].removeprefix("Value error, ")
             given = detail.get("input")
-            if isinstance(given, str) and given not in message:
-                message = f"{message} (got {given!r})"
+            if isinstance(given, str) and _without_credentials(given) not in message and not _SECRET.search(variable):
+                message = f"{message} (got {_without_credentials(given)!r})"
             lines.append(f"{variable}: {message}")
         raise ConfigError("invalid configuration:\n  " + "\n  ".join(lines)) from None

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Iterator
+import contextlib
+import uuid
+from collections.abc import AsyncIterator, Callable, Iterator
 from pathlib import Path
 
 import nats
@@ -41,6 +43,20 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
         return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
     url: str = request.getfixturevalue("postgres_url")
     return url
+
+
+@pytest.fixture
+def another_database(database_url: str, postgres_admin_url: str, tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes more empty databases of the same kind as `database_url`: one per service, as in production."""
+    cleanup = contextlib.ExitStack()
+
+    def make() -> str:
+        if database_url.startswith("sqlite"):
+            return f"sqlite+aiosqlite:///{tmp_path / f'{uuid.uuid4().hex[:8]}.db'}"
+        return cleanup.enter_context(postgres_database(postgres_admin_url))
+
+    with cleanup:
+        yield make
 
 
 @pytest.fixture

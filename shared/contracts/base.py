@@ -24,6 +24,9 @@ class Contract(BaseModel):
 
     route: ClassVar[SubjectTemplate]
 
+    payload_examples: ClassVar[tuple[dict[str, object], ...]] = ()
+    """Whole example payloads, when the field examples do not combine into a good one (alternative forms)."""
+
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)

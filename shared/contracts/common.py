@@ -11,10 +11,22 @@ from shared.contracts.base import Part
 Language = Literal["th", "ja", "en"]
 """The programme's three languages: notifications are written in one of them."""
 
-LanguageCode = Annotated[str, StringConstraints(pattern=r"^[a-z]{2}$")]
+LANGUAGE_CODE = r"^[a-z]{2}$"
+COMPANY_ID = r"^(th|jp)-[A-Za-z0-9][A-Za-z0-9-]{2,62}$"
+EMAIL = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+TAXONOMY_ID = r"^[a-z][a-z0-9_]{1,63}$"
+PATTERN_WORDS = {
+    LANGUAGE_CODE: "is not a two-letter ISO 639-1 language code such as th, ja or en",
+    COMPANY_ID: "is not a company id: th- or jp- followed by the registration number, e.g. th-0105551234567",
+    EMAIL: "is not an e-mail address such as name@example.co.th",
+    TAXONOMY_ID: "is not a taxonomy id: lower-case letters, digits and underscores, e.g. food_innovation",
+}
+"""What each pattern means, for rejections in plain words rather than regular expressions."""
+
+LanguageCode = Annotated[str, StringConstraints(pattern=LANGUAGE_CODE)]
 """An ISO 639-1 code for a working language a company uses (th, ja, en, zh, …)."""
 
-CompanyId = Annotated[str, StringConstraints(pattern=r"^(th|jp)-[A-Za-z0-9][A-Za-z0-9-]{2,62}$")]
+CompanyId = Annotated[str, StringConstraints(pattern=COMPANY_ID)]
 """`th-` + the Thai juristic person number, or `jp-` + the Japanese corporate number (or an agency's own id)."""
 
 Tag = Annotated[str, StringConstraints(strip_whitespace=True, to_lower=True, min_length=1, max_length=80)]

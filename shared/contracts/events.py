@@ -15,11 +15,15 @@ TimeZone = Literal["Asia/Bangkok", "Asia/Tokyo"]
 _EVENT = {
     "event_id": "ev-2027-food-innovation-bkk",
     "kind": "business_matching_session",
-    "title": {"en": "Thai–Mie Food Innovation Business Matching", "th": "การจับคู่ธุรกิจนวัตกรรมอาหารไทย–มิเอะ"},
+    "title": {
+        "en": "Thai–Mie Food Innovation Business Matching",
+        "th": "การจับคู่ธุรกิจนวัตกรรมอาหารไทย–มิเอะ",
+        "ja": "タイ・三重 食品イノベーション商談会",
+    },
     "starts_at": "2027-02-10T02:00:00Z",
     "ends_at": "2027-02-10T09:00:00Z",
     "timezone": "Asia/Bangkok",
-    "venue": {"en": "BITEC, Bangkok"},
+    "venue": {"en": "BITEC, Bangkok", "th": "ไบเทค กรุงเทพฯ", "ja": "BITEC（バンコク）"},
 }
 
 
@@ -28,14 +32,12 @@ class EventSummary(Part):
 
     event_id: str = Field(description="The event.", examples=["ev-2027-food-innovation-bkk"])
     kind: EventKind = Field(description="What kind of event.", examples=["business_matching_session"])
-    title: LocalizedText = Field(
-        description="Its title.", examples=[{"en": "Thai–Mie Food Innovation Business Matching"}]
-    )
+    title: LocalizedText = Field(description="Its title.", examples=[_EVENT["title"]])
     starts_at: AwareDatetime = Field(description="Start (UTC).", examples=["2027-02-10T02:00:00Z"])
     ends_at: AwareDatetime = Field(description="End (UTC).", examples=["2027-02-10T09:00:00Z"])
     timezone: TimeZone = Field(description="The venue's zone.", examples=["Asia/Bangkok"])
     venue: LocalizedText | None = Field(
-        default=None, description="Where, or null when online only.", examples=[{"en": "BITEC, Bangkok"}]
+        default=None, description="Where, or null when online only.", examples=[_EVENT["venue"]]
     )
     online_url: str | None = Field(
         default=None, description="Where to join online, or null.", examples=["https://meet.example.org/thai-mie"]

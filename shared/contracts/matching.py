@@ -10,6 +10,17 @@ from shared.contracts.agency.company import Contact, Partnership
 from shared.contracts.base import Contract, Part
 from shared.contracts.common import CompanyId, LanguageCode, LocalizedText
 
+_SIAM = {
+    "en": "Siam Coastal Foods Co., Ltd.",
+    "th": "บริษัท สยามโคสตัลฟู้ดส์ จำกัด",
+    "ja": "サイアム・コースタル・フーズ株式会社",
+}
+_MIE = {
+    "en": "Mie Refrigeration Machinery Co., Ltd.",
+    "th": "บริษัท มิเอะ รีฟริเจอเรชัน แมชชีนเนอรี",
+    "ja": "三重冷凍機械株式会社",
+}
+
 ReasonCode = Literal[
     "offer_meets_request",
     "shared_sector",
@@ -60,7 +71,16 @@ class MatchParty(Part):
     agency: str = Field(description="The agency that registered it.", examples=["th-dip"])
     country: Literal["TH", "JP"] = Field(description="Its country.", examples=["TH"])
     region: str = Field(description="Its province or municipality, normalised.", examples=["Chon Buri"])
-    name: LocalizedText = Field(description="Its public name.", examples=[{"en": "Siam Coastal Foods Co., Ltd."}])
+    name: LocalizedText = Field(
+        description="Its public name.",
+        examples=[
+            {
+                "en": "Siam Coastal Foods Co., Ltd.",
+                "th": "บริษัท สยามโคสตัลฟู้ดส์ จำกัด",
+                "ja": "サイアム・コースタル・フーズ株式会社",
+            }
+        ],
+    )
 
 
 class MatchProposed(Contract):
@@ -79,7 +99,7 @@ class MatchProposed(Contract):
                 "agency": "th-dip",
                 "country": "TH",
                 "region": "Chon Buri",
-                "name": {"en": "Siam Coastal Foods"},
+                "name": _SIAM,
             }
         ],
     )
@@ -91,7 +111,7 @@ class MatchProposed(Contract):
                 "agency": "jp-mie",
                 "country": "JP",
                 "region": "Yokkaichi",
-                "name": {"ja": "三重冷凍機械株式会社"},
+                "name": _MIE,
             }
         ],
     )
@@ -112,7 +132,16 @@ class ConfirmedParty(Part):
 
     company_id: CompanyId = Field(description="The company.", examples=["th-0105551234567"])
     agency: str = Field(description="The agency that registered it.", examples=["th-dip"])
-    name: LocalizedText = Field(description="Its public name.", examples=[{"en": "Siam Coastal Foods Co., Ltd."}])
+    name: LocalizedText = Field(
+        description="Its public name.",
+        examples=[
+            {
+                "en": "Siam Coastal Foods Co., Ltd.",
+                "th": "บริษัท สยามโคสตัลฟู้ดส์ จำกัด",
+                "ja": "サイアム・コースタル・フーズ株式会社",
+            }
+        ],
+    )
     contact: Contact | None = Field(
         description="Who to contact; null when the company did not consent to share it.",
         examples=[{"name": "Somchai P.", "email": "somchai@example.co.th", "preferred_language": "th"}],
@@ -131,16 +160,14 @@ class MatchConfirmed(Contract):
             {
                 "company_id": "th-0105551234567",
                 "agency": "th-dip",
-                "name": {"en": "Siam Coastal Foods"},
+                "name": _SIAM,
                 "contact": None,
             }
         ],
     )
     b: ConfirmedParty = Field(
         description="The other side.",
-        examples=[
-            {"company_id": "jp-1190001012345", "agency": "jp-mie", "name": {"ja": "三重冷凍機械"}, "contact": None}
-        ],
+        examples=[{"company_id": "jp-1190001012345", "agency": "jp-mie", "name": _MIE, "contact": None}],
     )
     confirmed_at: AwareDatetime = Field(
         description="When the second acceptance arrived.", examples=["2026-11-28T01:00:00Z"]

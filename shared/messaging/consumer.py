@@ -35,7 +35,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from shared.contracts.base import Contract
 from shared.contracts.rejections import EventRejected, Problem
 from shared.contracts.subjects import service_source
-from shared.messaging import dlq, inbox
+from shared.messaging import dlq, inbox, observe, outbox
 from shared.messaging.envelope import Envelope, Event, OutgoingMessage, accept, decode, encode, header_map
 from shared.messaging.errors import ConflictingDuplicate, PermanentError, as_permanent, is_permanent
 from shared.messaging.publisher import publish
@@ -138,6 +138,8 @@ class _Delivery:
     event: Event[Any] | None = None
     route: Route[Any] | None = None
     outcome: _Outcome | None = field(default=None)
+    work: Transaction | None = None
+    """The handler's unit of work, when it ran and its effects are part of the batch."""
 
 
 class Consumer:
@@ -208,7 +210,7 @@ class Consumer:
         while not self._stopping:
             try:
                 msgs = await self._pull.fetch(self._policy.fetch_batch, timeout=self._policy.fetch_timeout)
-            except nats.errors.TimeoutError:
+            except (nats.errors.TimeoutError, TimeoutError):  # nothing to fetch (nats-py raises either)
                 continue
             except (nats.errors.Error, OSError) as error:  # disconnected, consumer gone, …
                 failures += 1
@@ -236,9 +238,10 @@ class Consumer:
         pending = [delivery for delivery in deliveries if delivery.outcome is None]
         keep_alive = asyncio.create_task(self._keep_alive(msgs))
         try:
-            if pending:
-                await self._process(pending)
-            await self._settle(deliveries)
+            with observe.BATCH_SECONDS.labels(self.service, self.durable).time():
+                if pending:
+                    await self._process(pending)
+                await self._settle(deliveries)
         finally:
             keep_alive.cancel()
 
@@ -298,7 +301,7 @@ class Consumer:
 
     async def _commit(self, pending: list[_Delivery], *, isolate: bool, failed: _HandlerFailed | None = None) -> None:
         for delivery in pending:
-            delivery.outcome = None
+            delivery.outcome, delivery.work = None, None
         async with self._sessions() as session, session.begin():
             seen = await inbox.processed(session, self.durable, (d.envelope.id for d in pending if d.envelope))
             for delivery in pending:
@@ -316,19 +319,34 @@ class Consumer:
                 if isolate:
                     try:
                         async with session.begin_nested():
-                            await route.handle(event, tx)
-                            inbox.record(session, self.durable, envelope)
+                            await self._call(route, event, tx)
                     except Exception as error:
                         delivery.outcome = _failed(error)
                         continue
                 else:
                     try:
-                        await route.handle(event, tx)
+                        await self._call(route, event, tx)
                     except Exception as error:
                         raise _HandlerFailed(delivery, error) from error
-                    inbox.record(session, self.durable, envelope)
                 seen[envelope.id] = envelope.digest
-                delivery.outcome = _Ack()
+                delivery.outcome, delivery.work = _Ack(), tx
+            # What the batch did, written in two statements rather than two per event.
+            done = [delivery for delivery in pending if delivery.work is not None]
+            await outbox.stage_all(session, [message for d in done if d.work for message in d.work.emitted])
+            await inbox.record(session, self.durable, [d.envelope for d in done if d.envelope])
+
+    async def _call(self, route: Route[Any], event: Event[Any], tx: Transaction) -> None:
+        with (
+            observe.handling(
+                event_id=event.id,
+                event_type=event.type,
+                subject=event.nats_subject,
+                consumer=self.durable,
+                traceparent=event.traceparent,
+            ),
+            observe.HANDLER_SECONDS.labels(self.service, self.durable, event.type).time(),
+        ):
+            await route.handle(event, tx)
 
     async def _settle(self, deliveries: list[_Delivery]) -> None:
         for delivery in deliveries:
@@ -347,6 +365,7 @@ class Consumer:
                 delivery.outcome = _Retry(result)
         for delivery in deliveries:
             outcome = delivery.outcome
+            observe.EVENTS.labels(self.service, self.durable, _outcome_name(outcome)).inc()
             if isinstance(outcome, _Ack):
                 await delivery.msg.ack()
             elif isinstance(outcome, _DeadLetter):
@@ -428,6 +447,12 @@ def _failed(error: BaseException) -> _Outcome:
         return _DeadLetter(dlq.Failure("permanent", permanent.reason, permanent.problems))
     log.info("handler failed, will retry: %r", error)
     return _Retry(error)
+
+
+def _outcome_name(outcome: _Outcome | None) -> str:
+    if isinstance(outcome, _Ack):
+        return "processed" if not outcome.note else "duplicate" if outcome.note == "duplicate" else "skipped"
+    return "dead_lettered" if isinstance(outcome, _DeadLetter) else "retried"
 
 
 def _conflict(envelope: Envelope) -> _DeadLetter:

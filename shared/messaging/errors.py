@@ -6,6 +6,7 @@ from collections.abc import Sequence
 
 from pydantic import ValidationError
 
+from shared.contracts.common import PATTERN_WORDS
 from shared.contracts.rejections import Problem
 
 _MAX_INPUT_SHOWN = 60
@@ -40,7 +41,10 @@ def problems_from(error: ValidationError, *, prefix: str = "") -> tuple[Problem,
     for detail in error.errors(include_url=False):
         path = ".".join(str(part) for part in detail["loc"])
         field = f"{prefix}{path}" if path else (prefix.rstrip(".") or "body")
-        message = detail["msg"]
+        message = detail["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+        pattern = (detail.get("ctx") or {}).get("pattern")
+        if detail["type"] == "string_pattern_mismatch" and pattern in PATTERN_WORDS:
+            message = PATTERN_WORDS[pattern]
         given = detail.get("input")
         if detail["type"] != "missing" and isinstance(given, str | int | float | bool):
             shown = repr(given)

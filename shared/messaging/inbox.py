@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.messaging.envelope import Envelope
@@ -23,11 +23,15 @@ async def processed(session: AsyncSession, consumer: str, event_ids: Iterable[st
     return dict(rows.tuples().all())
 
 
-def record(session: AsyncSession, consumer: str, envelope: Envelope) -> None:
-    """Note `envelope` as processed by `consumer`, in the transaction that holds its effects."""
-    session.add(
-        InboxRow(consumer=consumer, event_id=envelope.id, digest=envelope.digest, processed_at=datetime.now(UTC))
-    )
+async def record(session: AsyncSession, consumer: str, envelopes: Sequence[Envelope]) -> None:
+    """Note `envelopes` as processed by `consumer`, in the transaction that holds their effects (one statement)."""
+    if envelopes:
+        now = datetime.now(UTC)
+        rows = [
+            {"consumer": consumer, "event_id": envelope.id, "digest": envelope.digest, "processed_at": now}
+            for envelope in envelopes
+        ]
+        await session.execute(insert(InboxRow), rows)
 
 
 async def forget_before(session: AsyncSession, moment: datetime) -> int:

@@ -9,9 +9,10 @@ from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
 from nats.js import JetStreamContext
-from sqlalchemy import delete, func, or_, select, update
+from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from shared.messaging import observe
 from shared.messaging.envelope import OutgoingMessage
 from shared.messaging.tables import OutboxRow
 
@@ -20,16 +21,25 @@ log = logging.getLogger(__name__)
 
 def stage(session: AsyncSession, event: OutgoingMessage) -> None:
     """Add `event` to the outbox; it is published only if the session's transaction commits."""
-    session.add(
-        OutboxRow(
-            event_id=event.id,
-            subject=event.subject,
-            headers=event.headers,
-            body=event.body,
-            created_at=datetime.now(UTC),
-            attempts=0,
-        )
-    )
+    session.add(OutboxRow(**_row(event, datetime.now(UTC))))
+
+
+async def stage_all(session: AsyncSession, events: Sequence[OutgoingMessage]) -> None:
+    """Add many events in one statement (executemany): what a batch emitted, in the order it emitted them."""
+    if events:
+        now = datetime.now(UTC)
+        await session.execute(insert(OutboxRow), [_row(event, now) for event in events])
+
+
+def _row(event: OutgoingMessage, now: datetime) -> dict[str, object]:
+    return {
+        "event_id": event.id,
+        "subject": event.subject,
+        "headers": event.headers,
+        "body": event.body,
+        "created_at": now,
+        "attempts": 0,
+    }
 
 
 class Relay:
@@ -48,6 +58,7 @@ class Relay:
         js: JetStreamContext,
         *,
         postgres: bool,
+        service: str = "",
         batch_size: int = 500,
         poll_interval: float = 1.0,
         lease: float = 10.0,
@@ -65,6 +76,9 @@ class Relay:
         self._wakeup = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
+        self._published = observe.OUTBOX_PUBLISHED.labels(service)
+        self._measured_at = 0.0
+        self._pending = observe.OUTBOX_PENDING.labels(service)
 
     def wake(self) -> None:
         """Tell the relay that rows were committed, so it need not wait for its next poll."""
@@ -87,6 +101,7 @@ class Relay:
                 while (published := await self.publish_pending()) == self._batch_size:
                     log.debug("outbox: published a full batch of %d, continuing", published)
                 backoff = 0.0
+                await self._measure()
             except Exception as error:  # the relay must outlive outages of NATS and the database
                 backoff = min(self._max_backoff, max(0.5, backoff * 2))
                 log.warning("outbox relay: %s; retrying in %.1f s", error, backoff)
@@ -124,10 +139,18 @@ class Relay:
             (row.id, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)
         ]
         await self.mark_sent(sent)
+        self._published.inc(len(sent))
         if failed:
             await self._release(failed)
             raise RuntimeError(f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}")
         return len(sent)
+
+    async def _measure(self) -> None:
+        now = asyncio.get_running_loop().time()
+        if now - self._measured_at >= 1.0:
+            self._measured_at = now
+            async with self._sessions() as session:
+                self._pending.set(await pending_count(session))
 
     async def _claim(self) -> Sequence[OutboxRow]:
         now = datetime.now(UTC)

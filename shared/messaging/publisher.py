@@ -7,7 +7,7 @@ import asyncio
 import nats.errors
 from nats.js import JetStreamContext
 from nats.js.api import PubAck
-from nats.js.errors import ServiceUnavailableError
+from nats.js.errors import NoStreamResponseError, ServiceUnavailableError
 from tenacity import AsyncRetrying, retry_if_exception_type, stop_after_delay, wait_exponential_jitter
 
 from shared.messaging.envelope import OutgoingMessage
@@ -19,6 +19,7 @@ RETRYABLE: tuple[type[BaseException], ...] = (
     nats.errors.StaleConnectionError,
     nats.errors.OutboundBufferLimitError,
     ServiceUnavailableError,
+    NoStreamResponseError,  # the stream's leader is being elected (a cluster node went down)
 )
 """Failures after which the same message may be sent again; `Nats-Msg-Id` makes that safe."""
 

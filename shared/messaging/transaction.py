@@ -8,8 +8,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from shared.contracts.base import Contract
 from shared.contracts.subjects import service_source
-from shared.messaging import outbox
 from shared.messaging.envelope import OutgoingMessage, encode
+from shared.messaging.observe import current_traceparent
 from shared.messaging.tracing import child_traceparent
 
 
@@ -17,8 +17,9 @@ from shared.messaging.tracing import child_traceparent
 class Transaction:
     """A handler's unit of work: state changes through `session`, outgoing events through `emit`.
 
-    Nothing here commits; the consumer commits the batch, and only then are emitted events
-    published (by the outbox relay) and the incoming event acknowledged.
+    Nothing here commits or writes the outbox: whoever owns the transaction (the consumer, for a
+    batch; `Service.transaction`) writes every emitted event with one statement before committing,
+    and only then are they published (by the outbox relay) and the incoming events acknowledged.
     """
 
     session: AsyncSession
@@ -42,8 +43,7 @@ class Transaction:
             subject_id=subject_id,
             agency=agency,
             event_id=event_id,
-            traceparent=child_traceparent(self.traceparent),
+            traceparent=current_traceparent() or child_traceparent(self.traceparent),
         )
-        outbox.stage(self.session, event)
         self.emitted.append(event)
         return event

@@ -90,11 +90,19 @@ jetstream {{
         """Start and wait until JetStream answers its health check."""
         if self.running:
             return
+        self.launch()
+        self.wait_healthy(timeout=timeout)
+
+    def launch(self) -> None:
+        """Start the process without waiting (a cluster's nodes must all be up before any is healthy)."""
         config = self.write_config()
         log = open(self.log_file, "ab") if self.log_file else subprocess.DEVNULL  # noqa: SIM115
         self.process = subprocess.Popen(
             [str(nats_server_binary()), "-c", str(config)], stdout=log, stderr=log, start_new_session=True
         )
+
+    def wait_healthy(self, *, timeout: float = 20.0) -> None:
+        assert self.process is not None, "launch() first"
         deadline = time.monotonic() + timeout
         while not self.healthy():
             if self.process.poll() is not None:
@@ -139,3 +147,42 @@ jetstream {{
         except subprocess.TimeoutExpired:
             return False
         return True
+
+
+@dataclass
+class NatsCluster:
+    """A JetStream cluster of `size` local nats-servers, routed to each other, for R3 streams."""
+
+    root: Path
+    size: int = 3
+    name: str = "kakehashi"
+    nodes: list[NatsServer] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        routes = [free_port() for _ in range(self.size)]
+        route_list = ", ".join(f"nats-route://127.0.0.1:{port}" for port in routes)
+        for index, route in enumerate(routes):
+            cluster = f"cluster {{\n  name: {self.name}\n  listen: 127.0.0.1:{route}\n  routes: [{route_list}]\n}}\n"
+            self.nodes.append(
+                NatsServer(
+                    store_dir=self.root / f"n{index}",
+                    name=f"{self.name}-{index}",
+                    extra_config=cluster,
+                    log_file=self.root / f"n{index}.log",
+                )
+            )
+
+    @property
+    def url(self) -> str:
+        """All nodes, comma-separated, as KAKEHASHI_NATS_URL takes them."""
+        return ",".join(node.url for node in self.nodes)
+
+    def start(self, *, timeout: float = 60.0) -> None:
+        for node in self.nodes:
+            node.launch()
+        for node in self.nodes:
+            node.wait_healthy(timeout=timeout)
+
+    def stop(self) -> None:
+        for node in self.nodes:
+            node.stop()

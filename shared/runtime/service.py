@@ -20,13 +20,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from shared.contracts.subjects import SERVICES
-from shared.messaging import inbox
+from shared.messaging import inbox, outbox
 from shared.messaging.broker import make_broker
 from shared.messaging.consumer import Consumer, Policy, Subscription
 from shared.messaging.outbox import Relay
 from shared.messaging.transaction import Transaction
+from shared.runtime.health import HealthServer
+from shared.runtime.observability import configure_logging, configure_tracing
 from shared.settings import ConfigError, ServiceSettings, load_settings
 from shared.storage import create_engine, is_postgresql, migrate, session_factory
+from shared.taxonomy import TaxonomyError
 
 log = logging.getLogger(__name__)
 
@@ -78,6 +81,8 @@ class Service:
             max_event_bytes=settings.max_event_bytes,
         )
         self.consumers: list[Consumer] = []
+        self.health = HealthServer(port=settings.http_port, readiness=self._readiness)
+        self._ready = False
         self._engine: AsyncEngine | None = None
         self._sessions: async_sessionmaker[AsyncSession] | None = None
         self._relay: Relay | None = None
@@ -119,11 +124,15 @@ class Service:
     async def transaction(self, traceparent: str | None = None) -> AsyncIterator[Transaction]:
         """A unit of work outside any incoming event (timers, commands): committed, then relayed."""
         async with self.sessions() as session, session.begin():
-            yield Transaction(session, self.name, traceparent)
+            work = Transaction(session, self.name, traceparent)
+            yield work
+            await outbox.stage_all(session, work.emitted)
         if self._relay is not None:
             self._relay.wake()
 
     async def _prepare(self) -> None:
+        await self.health.start()  # alive (for liveness probes) while it waits for its dependencies
+        log.info("%s: /healthz, /readyz and /metrics on port %d", self.name, self.health.port)
         url = self.settings.database(self.name)
         self._engine = create_engine(url)
         self._sessions = session_factory(self._engine)
@@ -139,13 +148,19 @@ class Service:
     async def _begin(self) -> None:
         js = self.js
         needed = {self.name.upper(), *(subscription.stream for subscription in self.subscriptions)}
+        missing = []
         for stream in sorted(needed):
             try:
                 await js.stream_info(stream)
             except NotFoundError:
-                raise StartupError(f"stream {stream} does not exist: run `kakehashi streams apply` first") from None
+                missing.append(stream)
+        if missing:
+            raise StartupError(
+                f"stream{'s' if len(missing) > 1 else ''} {', '.join(missing)} "
+                f"{'do' if len(missing) > 1 else 'does'} not exist: run `kakehashi streams apply` first"
+            )
         assert self._engine is not None
-        self._relay = Relay(self.sessions, js, postgres=is_postgresql(self._engine))
+        self._relay = Relay(self.sessions, js, postgres=is_postgresql(self._engine), service=self.name)
         self._relay.start()
         for hook in self.startup:
             await hook(self)
@@ -162,7 +177,9 @@ class Service:
             await consumer.start()
             self.consumers.append(consumer)
         for hook in self.background:
-            self._tasks.append(asyncio.create_task(_supervised(hook, self), name=f"{self.name} {hook.__name__}"))
+            label = getattr(hook, "__name__", type(hook).__name__)
+            self._tasks.append(asyncio.create_task(_supervised(hook, self), name=f"{self.name} {label}"))
+        self._ready = True
         log.info(
             "%s ready: %d consumer(s) [%s], database %s",
             self.name,
@@ -173,6 +190,7 @@ class Service:
 
     async def _finish(self) -> None:
         """Stop fetching, finish the batches in hand, publish what they emitted."""
+        self._ready = False
         timeout = self.settings.graceful_timeout
         await asyncio.gather(*(consumer.stop(timeout=timeout) for consumer in self.consumers))
         for task in self._tasks:
@@ -187,6 +205,24 @@ class Service:
     async def _close(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
+        await self.health.stop()
+
+    async def _readiness(self) -> dict[str, str]:
+        problems: dict[str, str] = {}
+        if not self._ready:
+            problems["service"] = "starting or stopping"
+        connection = self.broker._connection
+        if connection is None or not connection.is_connected:
+            problems["nats"] = "not connected"
+        if self._engine is not None:
+            try:
+                async with asyncio.timeout(2), self._engine.connect() as database:
+                    await database.execute(text("SELECT 1"))
+            except Exception as error:
+                problems["database"] = f"unreachable: {error!r}"[:300]
+        else:
+            problems["database"] = "not opened yet"
+        return problems
 
     async def _sweep_inbox(self) -> None:
         while True:
@@ -209,7 +245,7 @@ async def _supervised(hook: Hook, service: Service) -> None:
         except asyncio.CancelledError:
             raise
         except Exception:
-            log.exception("%s: background task %s failed; restarting it in 5 s", service.name, hook.__name__)
+            log.exception("%s: background task %r failed; restarting it in 5 s", service.name, hook)
             await asyncio.sleep(5)
 
 
@@ -233,15 +269,18 @@ def main(build: Callable[[S], Service], settings_type: type[S]) -> None:
     except ConfigError as error:
         print(f"error: {error}", file=sys.stderr)
         raise SystemExit(2) from None
-    logging.basicConfig(
-        level=settings.log_level,
-        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-    service = build(settings)
+    try:
+        service = build(settings)
+    except TaxonomyError as error:
+        print(f"error: {error}", file=sys.stderr)
+        raise SystemExit(2) from None
+    configure_logging(settings, service.name)
+    tracing = configure_tracing(settings, service.name)
     try:
         asyncio.run(service.app().run(log_level=logging.INFO))
     except StartupError as error:
         log.error("%s", error)
         raise SystemExit(3) from None
+    finally:
+        if tracing is not None:
+            tracing.shutdown()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import functools
 import os
 import socket
@@ -141,7 +142,7 @@ def postgres_server() -> Iterator[str]:
 def postgres_database(admin_url: str) -> Iterator[str]:
     """A new, empty database on the server (dropped afterwards); yields its asyncpg URL."""
     name = f"kakehashi_test_{uuid.uuid4().hex[:12]}"
-    asyncio.run(_execute(admin_url, f'CREATE DATABASE "{name}"'))
+    _execute_now(admin_url, f'CREATE DATABASE "{name}"')
     try:
         yield (
             make_url(admin_url)
@@ -149,7 +150,13 @@ def postgres_database(admin_url: str) -> Iterator[str]:
             .render_as_string(hide_password=False)
         )
     finally:
-        asyncio.run(_execute(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        _execute_now(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def _execute_now(url: str, statement: str) -> None:
+    """Run a statement to completion, also from inside a running event loop (an async test)."""
+    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
+        worker.submit(asyncio.run, _execute(url, statement)).result()
 
 
 async def _execute(url: str, statement: str) -> None:

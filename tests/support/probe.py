@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
+import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field, replace
@@ -24,6 +25,8 @@ from shared.messaging.transaction import Transaction
 from shared.runtime.service import Service
 from shared.settings import ServiceSettings
 from shared.storage import create_engine
+
+log = logging.getLogger(__name__)
 
 
 class ProbeRecorded(Contract):
@@ -82,6 +85,7 @@ class Probe:
         if probe_id in self.refused:
             raise PermanentError(f"probe {probe_id} is refused by the domain")
         tx.session.add(Effect(consumer=self.consumer, event_id=event.id, probe_id=probe_id))
+        log.debug("recorded probe %s", probe_id)
         if self.emit:
             tx.emit(ProbeNoted(probe_id=probe_id), subject_id=probe_id)
         self.seen[event.id] = event

@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 from pydantic import Field, StringConstraints
 
 from shared.contracts.base import Contract, Part
-from shared.contracts.common import CompanyId, Language, LanguageCode, LocalizedText, Tag, Text
+from shared.contracts.common import (
+    EMAIL,
+    TAXONOMY_ID,
+    CompanyId,
+    Language,
+    LanguageCode,
+    LocalizedText,
+    Tag,
+    Text,
+)
 
 ListingKind = Literal["business_offer", "business_request", "technology_offer", "technology_request", "rd_request"]
 Partnership = Literal[
@@ -15,7 +24,7 @@ Partnership = Literal[
 ]
 IndustryCode = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=16)]
 """An ISIC Rev.4 class (`1020`), a TSIC 2009 five-digit code (`10201`) or a JSIC Rev.14 code (`jsic:0921`)."""
-Email = Annotated[str, StringConstraints(pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$", max_length=254)]
+Email = Annotated[str, StringConstraints(pattern=EMAIL, max_length=254)]
 
 
 class Listing(Part):
@@ -35,7 +44,11 @@ class Listing(Part):
         default=(), description="Certifications a partner must hold (on a request).", examples=[["HACCP"]]
     )
     description: LocalizedText | None = Field(
-        default=None, description="Free text.", examples=[{"en": "Quick-freezing line for shrimp"}]
+        default=None,
+        description="Free text.",
+        examples=[
+            {"en": "Quick-freezing line for shrimp", "th": "สายการผลิตแช่แข็งเร็วสำหรับกุ้ง", "ja": "エビ用急速冷凍ライン"}
+        ],
     )
 
 
@@ -76,16 +89,31 @@ class ProfileSubmitted(Contract):
         description="Thai province or Mie municipality, as people write it (Chonburi, 四日市市, Yokkaichi).",
         examples=["Chonburi"],
     )
-    name: LocalizedText = Field(description="The company's name.", examples=[{"en": "Siam Coastal Foods Co., Ltd."}])
+    name: LocalizedText = Field(
+        description="The company's name.",
+        examples=[
+            {
+                "en": "Siam Coastal Foods Co., Ltd.",
+                "th": "บริษัท สยามโคสตัลฟู้ดส์ จำกัด",
+                "ja": "サイアム・コースタル・フーズ株式会社",
+            }
+        ],
+    )
     description: LocalizedText | None = Field(
         default=None,
         description="What the company does.",
-        examples=[{"en": "Frozen seafood processor exporting shrimp and squid to Japan"}],
+        examples=[
+            {
+                "en": "Frozen seafood processor exporting shrimp and squid to Japan",
+                "th": "ผู้ผลิตอาหารทะเลแช่แข็ง ส่งออกกุ้งและปลาหมึกไปญี่ปุ่น",
+                "ja": "エビ・イカを日本へ輸出する冷凍水産加工会社",
+            }
+        ],
     )
     sectors: tuple[IndustryCode, ...] = Field(
         default=(), description="ISIC Rev.4, TSIC 2009 or `jsic:` JSIC Rev.14 codes.", examples=[["1020"]]
     )
-    fields: tuple[Annotated[str, StringConstraints(pattern=r"^[a-z][a-z0-9_]{1,63}$")], ...] = Field(
+    fields: tuple[Annotated[str, StringConstraints(pattern=TAXONOMY_ID)], ...] = Field(
         default=(), description="Fields of cooperation (ids of the taxonomy).", examples=[["food_innovation"]]
     )
     employees: int | None = Field(default=None, description="Staff count.", examples=[180], ge=0, le=10_000_000)

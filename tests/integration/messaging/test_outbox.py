@@ -14,7 +14,7 @@ from nats.js import JetStreamContext
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.messaging.outbox import Relay, pending_count
+from shared.messaging.outbox import Relay, pending_count, stage_all
 from shared.messaging.tables import OutboxRow
 from shared.messaging.transaction import Transaction
 from shared.storage import create_engine, is_postgresql, migrate, session_factory
@@ -40,7 +40,9 @@ def relay_for(sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, 
 async def emit_noted(sessions: async_sessionmaker[AsyncSession], *probe_ids: str) -> list[str]:
     async with sessions() as session, session.begin():
         tx = Transaction(session, "matching", traceparent="00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01")
-        return [tx.emit(ProbeNoted(probe_id=probe_id), subject_id=probe_id).id for probe_id in probe_ids]
+        ids = [tx.emit(ProbeNoted(probe_id=probe_id), subject_id=probe_id).id for probe_id in probe_ids]
+        await stage_all(session, tx.emitted)
+        return ids
 
 
 async def test_committed_events_are_published_as_cloudevents_and_leave_the_outbox(
@@ -69,7 +71,9 @@ async def test_a_rolled_back_transaction_publishes_nothing(
 ) -> None:
     async def change_of_mind() -> None:
         async with sessions() as session, session.begin():
-            Transaction(session, "matching").emit(ProbeNoted(probe_id="p-1"))
+            tx = Transaction(session, "matching")
+            tx.emit(ProbeNoted(probe_id="p-1"))
+            await stage_all(session, tx.emitted)
             raise RuntimeError("changed my mind")
 
     with pytest.raises(RuntimeError, match="changed my mind"):

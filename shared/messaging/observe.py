@@ -1,0 +1,97 @@
+"""What the messaging core tells operators: Prometheus metrics, the event in hand for logs, trace spans."""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+from opentelemetry import trace
+from opentelemetry.trace import SpanKind
+from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
+from prometheus_client import Counter, Gauge, Histogram
+
+EVENTS = Counter(
+    "kakehashi_events",
+    "Events settled by a consumer, by outcome: processed, duplicate, retried, dead_lettered, skipped.",
+    ["service", "consumer", "outcome"],
+)
+HANDLER_SECONDS = Histogram(
+    "kakehashi_handler_seconds",
+    "Time a handler took for one event (inside the batch transaction).",
+    ["service", "consumer", "type"],
+    buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
+)
+BATCH_SECONDS = Histogram(
+    "kakehashi_batch_seconds",
+    "Time from fetching a batch to settling all its events.",
+    ["service", "consumer"],
+    buckets=(0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30),
+)
+OUTBOX_PENDING = Gauge(
+    "kakehashi_outbox_pending", "Events in the outbox not yet acknowledged by JetStream.", ["service"]
+)
+OUTBOX_PUBLISHED = Counter("kakehashi_outbox_published", "Events the relay published.", ["service"])
+
+_propagator = TraceContextTextMapPropagator()
+_tracer = trace.get_tracer("kakehashi.messaging")
+
+
+@dataclass(frozen=True, slots=True)
+class InHand:
+    """The event being handled, for log lines."""
+
+    event_id: str
+    event_type: str
+    consumer: str
+    trace_id: str | None
+
+
+IN_HAND: contextvars.ContextVar[InHand | None] = contextvars.ContextVar("kakehashi_event_in_hand", default=None)
+
+
+class EventContextFilter(logging.Filter):
+    """Adds `event_id`, `event_type`, `consumer` and `trace_id` to every record logged while handling an event."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        current = IN_HAND.get()
+        record.event_id = current.event_id if current else None
+        record.event_type = current.event_type if current else None
+        record.consumer = current.consumer if current else None
+        record.trace_id = current.trace_id if current else None
+        return True
+
+
+@contextlib.contextmanager
+def handling(*, event_id: str, event_type: str, subject: str, consumer: str, traceparent: str | None) -> Iterator[None]:
+    """A span for handling one event, child of the trace it arrived with, and the event in hand for logs."""
+    parent = _propagator.extract({"traceparent": traceparent} if traceparent else {})
+    with _tracer.start_as_current_span(
+        f"handle {event_type}",
+        context=parent,
+        kind=SpanKind.CONSUMER,
+        attributes={
+            "messaging.system": "nats",
+            "messaging.destination.name": subject,
+            "messaging.message.id": event_id,
+            "messaging.consumer.group.name": consumer,
+        },
+    ) as span:
+        context = span.get_span_context()
+        trace_id = f"{context.trace_id:032x}" if context.is_valid else None
+        if trace_id is None and traceparent and len(traceparent) > 35:
+            trace_id = traceparent[3:35]
+        token = IN_HAND.set(InHand(event_id, event_type, consumer, trace_id))
+        try:
+            yield
+        finally:
+            IN_HAND.reset(token)
+
+
+def current_traceparent() -> str | None:
+    """The traceparent of the span in hand, when tracing is on; emitted events carry it."""
+    carrier: dict[str, str] = {}
+    _propagator.inject(carrier)
+    return carrier.get("traceparent")
