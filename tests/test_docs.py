@@ -5,6 +5,10 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+from services.events.config import EventsSettings
+from services.matching.config import MatchingSettings
+from services.notify.config import NotifySettings
+from services.training.config import TrainingSettings
 from shared.settings import ServiceSettings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -27,6 +31,15 @@ def test_the_readme_opens_with_exactly_two_commands_run_and_test() -> None:
 def test_ci_runs_the_readmes_test_command_verbatim() -> None:
     _, test = _opening_commands()
     assert test in (ROOT / ".ci" / "run").read_text().splitlines()
+
+
+def test_every_service_setting_is_documented() -> None:
+    base = set(ServiceSettings.model_fields)
+    for settings in (MatchingSettings, EventsSettings, TrainingSettings, NotifySettings):
+        prefix = str(settings.model_config["env_prefix"])
+        for name in set(settings.model_fields) - base:
+            variable = f"{prefix}{name.upper()}"
+            assert f"`{variable}`" in README, f"{variable} is missing from the README"
 
 
 def test_every_setting_is_documented() -> None:

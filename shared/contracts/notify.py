@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import AwareDatetime, Field
 
+from shared.contracts.agency.notify import Category
 from shared.contracts.base import Contract
 from shared.contracts.common import CompanyId
 
@@ -30,6 +31,16 @@ class NotificationSent(Contract):
     )
     channel: Channel = Field(description="How it was sent.", examples=["email"])
     sent_at: AwareDatetime = Field(description="When.", examples=["2026-11-26T03:15:02Z"])
+    agency: str | None = Field(
+        default=None,
+        description="For an agency's webhook: the agency (added in v1, optional).",
+        examples=["th-dip"],
+    )
+    category: Category | None = Field(
+        default=None,
+        description="What the notification is about (added in v1, optional).",
+        examples=["match_proposed"],
+    )
 
 
 class NotificationFailed(Contract):
@@ -48,3 +59,31 @@ class NotificationFailed(Contract):
     channel: Channel = Field(description="The channel that failed.", examples=["line"])
     reason: str = Field(description="Why, in plain words.", examples=["LINE answered 400: invalid user id"])
     failed_at: AwareDatetime = Field(description="When.", examples=["2026-11-26T03:20:00Z"])
+    agency: str | None = Field(
+        default=None,
+        description="For an agency's webhook: the agency (added in v1, optional).",
+        examples=["th-dip"],
+    )
+    category: Category | None = Field(
+        default=None,
+        description="What the notification is about (added in v1, optional).",
+        examples=["match_proposed"],
+    )
+
+
+class NotificationRetryRequested(Contract):
+    """The body of a failed notification's DLQ entry: replaying the entry (`kakehashi dlq replay`) sends it again.
+
+    Never published by the service itself; it exists only in the DLQ until an operator, having
+    fixed the cause (credentials, an address, the agency's endpoint), replays it.
+    """
+
+    subject = "collab.notify.notification.retry_requested.v1"
+
+    notification_id: str = Field(description="The notification to send again.", examples=["n-8c1d0f6a2b3e4d5f"])
+    channel: Channel = Field(description="Its channel.", examples=["email"])
+    source_event_id: str = Field(
+        description="The event it is about.", examples=["0b9e7f3c-2d1f-4f59-9a55-8f1d2a6c1e42"]
+    )
+    source_event_type: str = Field(description="That event's type.", examples=["collab.matching.match.proposed.v1"])
+    reason: str = Field(description="Why it failed.", examples=["SMTP answered 550: mailbox unavailable"])

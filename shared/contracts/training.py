@@ -42,3 +42,21 @@ class SkillRecordUpdated(Contract):
         examples=["c-haccp-101"],
     )
     updated_at: AwareDatetime = Field(description="When.", examples=["2026-11-26T03:15:00Z"])
+    revision: int | None = Field(
+        default=None,
+        ge=1,
+        description="Counts the changes of this company's record for this skill, from 1: when events arrive out "
+        "of order, keep the one with the highest revision.",
+        examples=[4],
+    )
+    course: LocalizedText | None = Field(
+        default=None,
+        description="The title of the course whose completion changed the record, if one did.",
+        examples=[
+            {
+                "en": "HACCP for seafood processors",
+                "th": "HACCP สำหรับผู้แปรรูปอาหารทะเล",
+                "ja": "水産加工業者のためのHACCP",
+            }
+        ],
+    )

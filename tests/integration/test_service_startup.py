@@ -32,5 +32,5 @@ async def test_a_service_without_its_streams_says_how_to_create_them(nats_server
         "services.matching", {"KAKEHASHI_NATS_URL": nats_server.url, "KAKEHASHI_DATA_DIR": str(tmp_path)}
     )
     assert result.code == 3
-    assert "stream MATCHING does not exist: run `kakehashi streams apply` first" in result.err
+    assert "streams COLLAB_IN, MATCHING, TRAINING do not exist: run `kakehashi streams apply` first" in result.err
     assert (tmp_path / "matching.db").exists(), "the default database is a SQLite file in the data dir"

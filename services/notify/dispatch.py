@@ -1,0 +1,275 @@
+"""The dispatcher: claims due notifications, sends each on its channel, records the outcome once.
+
+Exactly once, as far as the channels allow: a row is claimed under a lease before sending (one
+replica at a time, `FOR UPDATE SKIP LOCKED` on PostgreSQL), and its outcome is recorded as soon as
+the send completes (those completing together in one transaction), with `NotificationSent` or
+`NotificationFailed` in that transaction (outbox).
+The only window for a repeat is a crash between a channel's acceptance and that record: the row
+is then sent again after its lease, and each channel is given what it needs to recognise the
+repeat: the same `X-Line-Retry-Key` (LINE answers 409 and we count it as sent), the same
+`Kakehashi-Notification-Id` for webhook receivers, the same `Message-ID` for e-mail.
+
+A failure that may pass is tried again later, on a doubling schedule kept in the database (it
+survives restarts and holds no worker). A permanent failure, or the last attempt, marks the row
+failed, emits `NotificationFailed` and puts a dead letter in the DLQ whose replay sends it again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import logging
+import random
+import uuid
+from collections.abc import Callable, Mapping
+from contextlib import AbstractAsyncContextManager
+from datetime import UTC, datetime, timedelta
+from typing import cast
+
+from tenacity import AsyncRetrying, stop_after_delay, wait_exponential_jitter
+
+from services.notify.channels import Sender, SendFailure
+from services.notify.domain.schedule import RetryPolicy
+from services.notify.store import notifications
+from services.notify.store.notifications import Claimed
+from shared.contracts.agency.notify import Category
+from shared.contracts.notify import Channel, NotificationFailed, NotificationRetryRequested, NotificationSent
+from shared.contracts.subjects import service_source
+from shared.messaging import dlq, outbox
+from shared.messaging.envelope import NATS_MSG_ID, OutgoingMessage, encode
+from shared.messaging.transaction import Transaction
+from shared.runtime.service import Service
+
+log = logging.getLogger(__name__)
+
+RETRIES_CONSUMER = "notify-retries"
+"""The consumer a failed notification's dead letter is replayed to (the service's `retries` subscription)."""
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Pace:
+    """How often and how much the dispatcher sends; `drain` is what a stopping service gives sends under way."""
+
+    interval: float = 1.0
+    batch: int = 50
+    concurrency: int = 8
+    lease: float = 120.0
+    drain: float = 20.0
+
+
+class Dispatcher:
+    """A `background` task of the service; several replicas may run it against one database."""
+
+    def __init__(
+        self,
+        senders: Callable[[], AbstractAsyncContextManager[Mapping[Channel, Sender]]],
+        policy: RetryPolicy,
+        pace: Pace,
+    ) -> None:
+        """`senders` opens the channels (HTTP client, …) for as long as the dispatcher runs."""
+        self._open_senders = senders
+        self._policy = policy
+        self._pace = pace
+        self.owner = uuid.uuid4().hex
+        self._wakeup = asyncio.Event()
+        self._stopping = False
+
+    def wake(self) -> None:
+        self._wakeup.set()
+
+    async def dispatch(self, service: Service) -> None:
+        """Run until cancelled: send what is due; when nothing is, wait `interval` (or less when woken)."""
+        async with self._open_senders() as senders:
+            while True:
+                try:
+                    handled = await self.dispatch_due(service, senders)
+                except Exception as error:  # the database may be away for a while; so may we
+                    log.warning("notify dispatcher: %r; trying again in %.1f s", error, self._pace.interval)
+                    handled = 0
+                if not handled:
+                    with contextlib.suppress(TimeoutError):
+                        async with asyncio.timeout(self._pace.interval):
+                            await self._wakeup.wait()
+                    self._wakeup.clear()
+
+    async def dispatch_due(self, service: Service, senders: Mapping[Channel, Sender]) -> int:
+        """Claim one batch of due notifications and send them; return how many were claimed."""
+        now = datetime.now(UTC)
+        async with service.transaction() as tx:
+            claimed = await notifications.claim_due(
+                tx.session,
+                now=now,
+                owner=self.owner,
+                lease=timedelta(seconds=self._pace.lease),
+                limit=self._pace.batch,
+            )
+        if not claimed:
+            return 0
+        slots = asyncio.Semaphore(self._pace.concurrency)
+        outcomes = _Outcomes()
+        sends = asyncio.gather(*(self._send(senders, slots, outcomes, notification) for notification in claimed))
+        work = asyncio.gather(sends, self._record(service, outcomes, expected=len(claimed)))
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            # The service is stopping: sends under way finish and are recorded, or they would be
+            # repeated by the next dispatcher once their lease ran out; those not begun are released.
+            self._stopping = True
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(self._pace.drain):
+                    await work
+            raise
+        return len(claimed)
+
+    async def _send(
+        self, senders: Mapping[Channel, Sender], slots: asyncio.Semaphore, outcomes: _Outcomes, notification: Claimed
+    ) -> None:
+        async with slots:
+            if self._stopping:
+                outcomes.add(_Outcome(notification, released=True))
+                return
+            outcomes.add(_Outcome(notification, failure=await _attempt(senders, notification)))
+
+    async def _record(self, service: Service, outcomes: _Outcomes, *, expected: int) -> None:
+        """Record outcomes as sends complete, all those completed meanwhile in one transaction.
+
+        What was sent must be recorded, or it is sent again: a database hiccup is ridden out, for
+        at most half the lease, so that no other dispatcher takes the rows meanwhile.
+        """
+        recorded = 0
+        while recorded < expected:
+            group = await outcomes.take()
+            async for attempt in AsyncRetrying(
+                wait=wait_exponential_jitter(multiplier=0.2, max=5.0),
+                stop=stop_after_delay(self._pace.lease / 2),
+                reraise=True,
+            ):
+                with attempt:
+                    async with service.transaction() as tx:
+                        for outcome in group:
+                            await self._settle(tx, outcome)
+            recorded += len(group)
+
+    async def _settle(self, tx: Transaction, outcome: _Outcome) -> None:
+        notification, failure = outcome.notification, outcome.failure
+        session, now, attempts = tx.session, datetime.now(UTC), notification.attempts + 1
+        if outcome.released:
+            await notifications.release(session, notification, owner=self.owner)
+        elif failure is None:
+            if await notifications.mark_sent(session, notification, owner=self.owner, now=now):
+                tx.emit(_sent(notification, now), subject_id=notification.notification_id)
+        elif not self._policy.gives_up(attempts, permanent=failure.permanent):
+            delay = self._policy.delay(attempts) * random.uniform(0.8, 1.2)
+            at = now + timedelta(seconds=delay)
+            await notifications.retry_later(session, notification, owner=self.owner, at=at, error=failure.reason)
+            log.info(
+                "notification %s failed (%s); next try in %.0f s", notification.notification_id, failure.reason, delay
+            )
+        elif await notifications.mark_failed(session, notification, owner=self.owner, now=now, error=failure.reason):
+            tx.emit(_failed(notification, failure.reason, now), subject_id=notification.notification_id)
+            outbox.stage(session, _dead_letter(notification, failure, attempts))
+            log.warning("notification %s failed for good: %s", notification.notification_id, failure.reason)
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class _Outcome:
+    notification: Claimed
+    failure: SendFailure | None = None
+    released: bool = False
+    """Not sent: the dispatcher stopped before its turn came."""
+
+
+class _Outcomes:
+    """Outcomes of one claimed batch, handed from the sends to the recorder as they complete."""
+
+    def __init__(self) -> None:
+        self._completed: list[_Outcome] = []
+        self._ready = asyncio.Event()
+
+    def add(self, outcome: _Outcome) -> None:
+        self._completed.append(outcome)
+        self._ready.set()
+
+    async def take(self) -> list[_Outcome]:
+        """Every outcome completed since the last take, waiting for the first one."""
+        await self._ready.wait()
+        self._ready.clear()
+        group, self._completed = self._completed, []
+        return group
+
+
+async def _attempt(senders: Mapping[Channel, Sender], notification: Claimed) -> SendFailure | None:
+    sender = senders.get(cast(Channel, notification.channel))
+    if sender is None:
+        return SendFailure(f"the {notification.channel} channel is not configured", permanent=True)
+    try:
+        await sender.send(notification)
+    except SendFailure as failure:
+        return failure
+    except Exception as error:  # a bug in a channel must not lose the notification: try again later
+        log.exception("notification %s: unexpected error while sending", notification.notification_id)
+        return SendFailure(f"unexpected error: {error!r}", permanent=False)
+    return None
+
+
+def _person(notification: Claimed) -> str | None:
+    return None if notification.channel == "webhook" else notification.company_id
+
+
+def _sent(notification: Claimed, now: datetime) -> NotificationSent:
+    return NotificationSent(
+        notification_id=notification.notification_id,
+        source_event_id=notification.source_event_id,
+        source_event_type=notification.source_event_type,
+        company_id=_person(notification),
+        channel=cast(Channel, notification.channel),
+        sent_at=now,
+        agency=notification.agency,
+        category=cast(Category, notification.category),
+    )
+
+
+def _failed(notification: Claimed, reason: str, now: datetime) -> NotificationFailed:
+    return NotificationFailed(
+        notification_id=notification.notification_id,
+        source_event_id=notification.source_event_id,
+        source_event_type=notification.source_event_type,
+        company_id=_person(notification),
+        channel=cast(Channel, notification.channel),
+        reason=reason,
+        failed_at=now,
+        agency=notification.agency,
+        category=cast(Category, notification.category),
+    )
+
+
+def _dead_letter(notification: Claimed, failure: SendFailure, attempts: int) -> OutgoingMessage:
+    """A DLQ entry whose replay (`kakehashi dlq replay`) asks this service to send the notification again.
+
+    It carries no personal data (no address, no text): the DLQ outlives erasure.
+    """
+    request = encode(
+        NotificationRetryRequested(
+            notification_id=notification.notification_id,
+            channel=cast(Channel, notification.channel),
+            source_event_id=notification.source_event_id,
+            source_event_type=notification.source_event_type,
+            reason=failure.reason,
+        ),
+        source=service_source("notify"),
+        subject_id=notification.notification_id,
+    )
+    letter = dlq.dead_letter(
+        service="notify",
+        consumer=RETRIES_CONSUMER,
+        subject=request.subject,
+        headers=request.headers,
+        body=request.body,
+        stream="NOTIFY",
+        stream_sequence=notification.id,
+        deliveries=attempts,
+        failure=dlq.Failure("permanent" if failure.permanent else "exhausted", failure.reason),
+    )
+    # One entry per failure: a notification replayed and failing again gets a new entry.
+    return dataclasses.replace(letter, headers={**letter.headers, NATS_MSG_ID: f"dlq:{RETRIES_CONSUMER}:{request.id}"})

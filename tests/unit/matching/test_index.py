@@ -1,0 +1,71 @@
+"""The index finds exactly what scoring every stored company finds, and keeps up with changes."""
+
+from __future__ import annotations
+
+import pytest
+
+from services.matching.domain.index import CandidateIndex, Ranked
+from services.matching.domain.profiles import Company, Vocabulary, read_profile
+from services.matching.domain.scoring import Weights
+from shared.reference import industries, regions
+from shared.synthetic import agency_of, profiles
+from shared.taxonomy import load_fields
+from tests.unit.matching.builders import mie_freezing_machinery, siam_coastal_foods
+
+WEIGHTS = Weights()
+
+
+@pytest.fixture(scope="module")
+def companies() -> list[Company]:
+    vocabulary = Vocabulary(industries(), regions(), frozenset(load_fields().ids()))
+    return [read_profile(p, agency=agency_of(p), vocabulary=vocabulary) for p in profiles(3_000, seed=21)]
+
+
+def ids(found: list[Ranked]) -> list[tuple[str, float]]:
+    return [(ranked.company.company_id, round(ranked.score, 12)) for ranked in found]
+
+
+@pytest.mark.parametrize(("k", "threshold"), [(5, 0.3), (1, 0.3), (10, 0.1), (5, 0.6), (50, 0.05)])
+@pytest.mark.parametrize("cross_border_only", [True, False])
+def test_search_returns_exactly_what_a_full_scan_returns(
+    companies: list[Company], k: int, threshold: float, cross_border_only: bool
+) -> None:
+    stored, queries = companies[:2_700], companies[2_700:2_780]
+    index = CandidateIndex.build(WEIGHTS, stored, cross_border_only=cross_border_only)
+    found_any = 0
+    for query in queries:
+        searched = index.search(query, k=k, threshold=threshold)
+        assert ids(searched) == ids(index.scan(query, k=k, threshold=threshold)), query.company_id
+        found_any += bool(searched)
+        assert all(ranked.company.company_id != query.company_id for ranked in searched)
+        if cross_border_only:
+            assert all(ranked.company.country != query.country for ranked in searched)
+    assert found_any > len(queries) // 2, "realistic profiles mostly find partners"
+
+
+def test_an_index_built_at_once_and_one_built_company_by_company_agree(companies: list[Company]) -> None:
+    at_once = CandidateIndex.build(WEIGHTS, companies[:1_000])
+    one_by_one = CandidateIndex(WEIGHTS)
+    for company in companies[:1_200]:
+        one_by_one.put(company)
+    for company in companies[1_000:1_200]:
+        one_by_one.remove(company.company_id)
+    for query in companies[2_900:2_950]:
+        assert ids(at_once.search(query, k=5, threshold=0.2)) == ids(one_by_one.search(query, k=5, threshold=0.2))
+    assert len(one_by_one) == len(at_once) == 1_000
+
+
+def test_a_changed_or_removed_company_is_found_as_it_now_is(companies: list[Company]) -> None:
+    vocabulary = Vocabulary(industries(), regions(), frozenset(load_fields().ids()))
+    siam = read_profile(siam_coastal_foods(), agency="th-dip", vocabulary=vocabulary)
+    mie = read_profile(mie_freezing_machinery(), agency="jp-mie", vocabulary=vocabulary)
+    index = CandidateIndex.build(WEIGHTS, companies[:500])
+    index.put(siam)
+    assert siam.company_id in {r.company.company_id for r in index.search(mie, k=50, threshold=0.3)}
+    index.put(read_profile(siam_coastal_foods(requests=[], offers=[]), agency="th-dip", vocabulary=vocabulary))
+    assert siam.company_id not in {r.company.company_id for r in index.search(mie, k=50, threshold=0.01)}
+    index.put(siam)
+    index.remove(siam.company_id)
+    assert siam.company_id not in index
+    assert siam.company_id not in {r.company.company_id for r in index.search(mie, k=50, threshold=0.01)}
+    assert ids(index.search(mie, k=5, threshold=0.2)) == ids(index.scan(mie, k=5, threshold=0.2))
