@@ -348,9 +348,16 @@ def up(
     nats_port: Annotated[
         int, typer.Option(envvar="KAKEHASHI_UP_NATS_PORT", help="Port of the embedded nats-server; 0 = any free.")
     ] = 4222,
+    demo: Annotated[bool, typer.Option(help="Send the demo load and show what flows.")] = True,
+    verbose: Annotated[bool, typer.Option(help="Show every log line of the services, not only warnings.")] = False,
 ) -> None:
-    """Start everything on one machine: nats-server, the streams, all four services. Ctrl-C stops it all."""
-    raise typer.Exit(run_system(data_dir=data_dir.resolve(), nats_port=nats_port, console=console))
+    """Start everything on one machine: nats-server, the streams, an SMTP sink, all four services and a demo.
+
+    Ctrl-C stops it all gracefully; the next run resumes from the data left in --data-dir.
+    """
+    raise typer.Exit(
+        run_system(data_dir=data_dir.resolve(), nats_port=nats_port, console=console, demo=demo, verbose=verbose)
+    )
 
 
 def main() -> None:

@@ -101,7 +101,7 @@ class Policy:
     retry_delay: float = 0.5
     retry_max_delay: float = 30.0
     fetch_batch: int = 500
-    fetch_timeout: float = 2.0
+    fetch_timeout: float = 0.5
     max_event_bytes: int = 256 * 1024
     ack_wait: float = 60.0
 
