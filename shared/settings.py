@@ -53,7 +53,8 @@ class ServiceSettings(BaseSettings):
     their full variable names as aliases, so the prefix does not apply to them.
     """
 
-    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    # An empty variable means unset (compose passes `${VAR:-}` through as ""): the default applies.
+    model_config = SettingsConfigDict(extra="ignore", frozen=True, populate_by_name=True, env_ignore_empty=True)
 
     nats_url: NatsServers = Field(
         "nats://127.0.0.1:4222",
@@ -98,6 +99,12 @@ class ServiceSettings(BaseSettings):
         10,
         validation_alias="KAKEHASHI_MAX_DELIVER",
         description="Deliveries of an event before a transient failure sends it to the DLQ.",
+    )
+    ack_wait: Annotated[float, Field(ge=5, le=3600)] = Field(
+        60.0,
+        validation_alias="KAKEHASHI_ACK_WAIT",
+        description="Seconds JetStream waits for an event's ack before redelivering it (a batch in hand is kept "
+        "alive meanwhile): how soon work fetched by a replica that died, or acks lost with a NATS node, comes back.",
     )
     retry_delay: PositiveFloat = Field(
         0.5, validation_alias="KAKEHASHI_RETRY_DELAY", description="First retry delay in seconds; it doubles."

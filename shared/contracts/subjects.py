@@ -11,6 +11,8 @@ SERVICES = ("matching", "events", "training", "notify")
 
 AGENCY_PATTERN = r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*"
 """An agency id such as `th-dip` or `jp-mie`: lower-case, digits and single hyphens; a valid NATS token."""
+MAX_AGENCY_LENGTH = 64
+"""The longest agency id: what the services' tables keep of it."""
 
 _AGENCY = re.compile(rf"^{AGENCY_PATTERN}$")
 _NAME = r"[a-z][a-z0-9_]*"
@@ -70,6 +72,14 @@ class SubjectTemplate:
         """The NATS filter matching the subject for every agency."""
         return self.template.replace("{agency}", "*")
 
+    def matches(self, subject: str) -> bool:
+        """Whether `subject` is a concrete subject of this template, with an agency id in its agency part."""
+        tokens, parts = self.template.split("."), subject.split(".")
+        return len(tokens) == len(parts) and all(
+            part == token or (token == "{agency}" and is_agency(part))
+            for token, part in zip(tokens, parts, strict=True)
+        )
+
     def agency_of(self, subject: str) -> str | None:
         """The agency part of a concrete subject of this template (None for service subjects)."""
         if not self.has_agency:
@@ -77,10 +87,15 @@ class SubjectTemplate:
         return subject.split(".")[2]
 
 
+def is_agency(agency: str) -> bool:
+    return len(agency) <= MAX_AGENCY_LENGTH and _AGENCY.match(agency) is not None
+
+
 def check_agency(agency: str) -> str:
-    if not _AGENCY.match(agency):
+    if not is_agency(agency):
         raise SubjectError(
-            f"{agency!r} is not an agency id: use lower-case letters, digits and single hyphens, e.g. th-dip"
+            f"{agency[:80]!r} is not an agency id: use lower-case letters, digits and single hyphens, "
+            f"at most {MAX_AGENCY_LENGTH} characters, e.g. th-dip"
         )
     return agency
 

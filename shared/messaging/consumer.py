@@ -34,7 +34,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from shared.contracts.base import Contract
 from shared.contracts.rejections import EventRejected, Problem
-from shared.contracts.subjects import service_source
+from shared.contracts.subjects import SubjectError, service_source
 from shared.messaging import dlq, inbox, observe, outbox
 from shared.messaging.envelope import Envelope, Event, OutgoingMessage, accept, decode, encode, header_map
 from shared.messaging.errors import ConflictingDuplicate, PermanentError, as_permanent, is_permanent
@@ -165,6 +165,8 @@ class Consumer:
         self._routes = {route.contract.ce_type(): route for route in subscription.routes}
         self._task: asyncio.Task[None] | None = None
         self._stopping = False
+        self._uncommitted = 0
+        """Batches in a row whose transaction failed (the database is away, most likely)."""
 
     def consumer_config(self) -> ConsumerConfig:
         filters = self.subscription.filter_subjects
@@ -193,7 +195,8 @@ class Consumer:
 
         A fetch under way is not cancelled: the server may already have handed it events, which a
         cancelled fetch would drop on the floor until their ack wait ran out. It returns within
-        `fetch_timeout`, and whatever it brought is processed before the loop ends.
+        `fetch_timeout`, and whatever it brought (or its pull request brings a moment later) is
+        processed before the loop ends.
         """
         self._stopping = True
         if self._task is None:
@@ -207,6 +210,8 @@ class Consumer:
 
     async def _run(self) -> None:
         failures = 0
+        clock = asyncio.get_running_loop().time
+        fetched = clock()
         while not self._stopping:
             try:
                 msgs = await self._pull.fetch(self._policy.fetch_batch, timeout=self._policy.fetch_timeout)
@@ -220,11 +225,44 @@ class Consumer:
                 if failures % 5 == 0:
                     await self._recreate()
                 continue
+            finally:
+                fetched = clock()
             failures = 0
             try:
                 await self.handle(msgs)
             except Exception:  # a bug here must not stop the loop; the events are redelivered
                 log.exception("%s: batch of %d failed unexpectedly", self.durable, len(msgs))
+            if self._uncommitted:
+                # Each event's nak delay grows, but the jitter spreads their returns, and fetching
+                # whatever comes due would knock on an absent database many times a second: the
+                # consumer itself waits too, longer each time, until a batch commits again.
+                await asyncio.sleep(min(5.0, 0.2 * 2**self._uncommitted))
+        # The last pull request expires `fetch_timeout` after it reached the server (a little after the fetch began).
+        await asyncio.sleep(max(0.0, fetched + self._policy.fetch_timeout + 0.1 - clock()))
+        await self._handle_stragglers()
+
+    async def _handle_stragglers(self) -> None:
+        """Before stopping, handle the events the last pull request brought after its fetch returned.
+
+        The server keeps a pull request open until its own expiry, counted from when the request
+        reached it, and a fetch may return before that: the server goes on handing out events, which
+        wait in the subscription for the next fetch (up to a whole batch of them, seen on a busy
+        machine). `_run` lets the request expire; left unread, these would be redelivered only once
+        their ack wait (a minute) had passed, behind later events.
+        """
+        subscription = self._pull._sub  # where nats-py buffers them (a fetch would ask the server for more)
+        msgs = []
+        while subscription.pending_msgs:
+            msg = await subscription.next_msg(timeout=1.0)
+            if not JetStreamContext.is_status_msg(msg):  # not a request's "408 Request Timeout" and the like
+                msgs.append(msg)
+        if not msgs:
+            return
+        log.info("%s: %d events came after the last fetch; handling them before stopping", self.durable, len(msgs))
+        try:
+            await self.handle(msgs)
+        except Exception:
+            log.exception("%s: batch of %d failed unexpectedly", self.durable, len(msgs))
 
     async def _recreate(self) -> None:
         try:
@@ -281,6 +319,9 @@ class Consumer:
                 delivery.event = accept(envelope, route.contract)
             except PermanentError as error:
                 delivery.outcome = _DeadLetter(dlq.Failure("permanent", error.reason, error.problems))
+            except Exception as error:  # a bug in reading this event: retry it alone, not the whole batch
+                log.exception("%s: seq %d could not be read", self.durable, delivery.stream_sequence)
+                delivery.outcome = _Retry(error)
         return delivery
 
     async def _process(self, pending: list[_Delivery]) -> None:
@@ -293,10 +334,12 @@ class Consumer:
                 # failed keeps its outcome rather than running a second time.
                 await self._commit(pending, isolate=True, failed=failed)
         except Exception as error:  # the transaction itself failed: database down, conflict, …
+            self._uncommitted += 1
             log.warning("%s: batch of %d not committed: %r", self.durable, len(pending), error)
             for delivery in pending:
                 delivery.outcome = _Retry(error)
             return
+        self._uncommitted = 0
         self._on_commit()
 
     async def _commit(self, pending: list[_Delivery], *, isolate: bool, failed: _HandlerFailed | None = None) -> None:
@@ -406,13 +449,24 @@ class Consumer:
         )
         parts = msg.subject.split(".")
         if failure.kind == "permanent" and parts[:2] == ["collab", "in"]:
-            await publish(self._js, self._rejection(delivery, failure, agency=parts[2]), give_up_after=10.0)
+            try:
+                rejection = self._rejection(delivery, failure, agency=parts[2])
+            except SubjectError:  # no `collab.out.<agency>` to write to: the DLQ entry is all there is
+                log.warning(
+                    "%s: seq %d came on %s, which names no agency to tell",
+                    self.durable,
+                    delivery.stream_sequence,
+                    msg.subject,
+                )
+            else:
+                await publish(self._js, rejection, give_up_after=10.0)
 
     def _rejection(self, delivery: _Delivery, failure: dlq.Failure, *, agency: str) -> OutgoingMessage:
         names = header_map(delivery.msg.headers)
+        event_id = _clip(names.get("ce-id"))
         notice = EventRejected(
-            event_id=names.get("ce-id"),
-            event_type=names.get("ce-type"),
+            event_id=event_id,
+            event_type=_clip(names.get("ce-type")),
             nats_subject=delivery.msg.subject,
             stream_sequence=delivery.stream_sequence,
             reason=failure.reason,
@@ -426,7 +480,7 @@ class Consumer:
             notice,
             source=service_source(self.service),
             agency=agency,
-            subject_id=names.get("ce-id"),
+            subject_id=event_id,
             event_id=str(notice_id),
             traceparent=child_traceparent(names.get("traceparent")),
         )
@@ -447,6 +501,11 @@ def _failed(error: BaseException) -> _Outcome:
         return _DeadLetter(dlq.Failure("permanent", permanent.reason, permanent.problems))
     log.info("handler failed, will retry: %r", error)
     return _Retry(error)
+
+
+def _clip(attribute: str | None, limit: int = 256) -> str | None:
+    """An attribute of a refused event as a rejection repeats it: one far too long was itself the problem."""
+    return attribute if attribute is None or len(attribute) <= limit else attribute[: limit - 1] + "…"
 
 
 def _outcome_name(outcome: _Outcome | None) -> str:

@@ -24,6 +24,15 @@ REPLAY_FOR = "Kakehashi-Replay-For"
 _OURS = (DEAD_LETTER.lower(), REPLAY_FOR.lower(), NATS_MSG_ID.lower())
 _MAX_PROBLEMS = 50
 _MAX_TEXT = 500
+_JETSTREAM = "nats-"
+"""Headers JetStream acts on when a message is published (`Nats-Expected-Stream`, `Nats-Rollup`, `Nats-TTL`, …)."""
+_KEPT_AS = "Kakehashi-Original-"
+"""An event's own `Nats-*` headers are kept under this prefix: as they are, the DLQ stream would act on them
+(and refuse most), so the dead letter could never be written."""
+_HEADERS_BUDGET = 40 * 1024
+"""What the original headers may take of the 64 KiB JetStream allows a message's headers; the record is smaller."""
+_RECORD_BUDGET = 16 * 1024
+_CLIPPED = 200
 
 Kind = Literal["permanent", "exhausted"]
 
@@ -78,7 +87,12 @@ def dead_letter(
     failure: Failure,
 ) -> OutgoingMessage:
     """The DLQ message for an event: original headers and body, plus what went wrong."""
-    original = {name: value for name, value in (headers or {}).items() if name.lower() not in _OURS}
+    original = {
+        (_KEPT_AS + name if name.lower().startswith(_JETSTREAM) else name): value
+        for name, value in (headers or {}).items()
+        if name.lower() not in _OURS
+    }
+    clipped = _fit(original)
     record = {
         "service": service,
         "consumer": consumer,
@@ -90,13 +104,14 @@ def dead_letter(
         "kind": failure.kind,
         "reason": _clip(failure.reason),
         "problems": [{"field": _clip(p.field), "problem": _clip(p.problem)} for p in failure.problems[:_MAX_PROBLEMS]],
-        "original_msg_id": (headers or {}).get(NATS_MSG_ID),
+        "original_msg_id": _clip((headers or {}).get(NATS_MSG_ID) or "") or None,
+        "clipped_headers": clipped,
     }
     return OutgoingMessage(
         subject=f"collab.dlq.{service}",
         headers={
             **original,
-            DEAD_LETTER: json.dumps(record, ensure_ascii=True),
+            DEAD_LETTER: _record_json(record),
             # One entry per (consumer, stored event): a consumer that dies before settling
             # dead-letters again on redelivery, and JetStream drops the repeat.
             NATS_MSG_ID: f"dlq:{consumer}:{stream}:{stream_sequence}",
@@ -105,8 +120,47 @@ def dead_letter(
     )
 
 
+def _fit(headers: dict[str, str]) -> list[str]:
+    """Make `headers` fit `_HEADERS_BUDGET`: clip the longest values first, then drop the largest headers.
+
+    Values that long (or that many headers) were the event's problem, not something to keep whole; the
+    names of the headers changed are returned for the record.
+    """
+
+    def line(name: str) -> int:
+        return len(name.encode()) + len(headers[name].encode()) + 4
+
+    size = sum(line(name) for name in headers)
+    changed = []
+    for name in sorted(headers, key=line, reverse=True):
+        if size <= _HEADERS_BUDGET or len(headers[name]) <= _CLIPPED:
+            break
+        size -= line(name)
+        headers[name] = f"{headers[name][:_CLIPPED]}…"
+        size += line(name)
+        changed.append(name)
+    for name in sorted(headers, key=line, reverse=True):
+        if size <= _HEADERS_BUDGET:
+            break
+        size -= line(name)
+        del headers[name]
+        changed.append(name)
+    return [name[:100] for name in dict.fromkeys(changed)][:20]
+
+
+def _record_json(record: dict[str, object]) -> str:
+    """The record as a header value, its problems cut short should they not fit `_RECORD_BUDGET`."""
+    text = json.dumps(record, ensure_ascii=True)
+    problems = record["problems"]
+    assert isinstance(problems, list)
+    while len(text) > _RECORD_BUDGET and problems:
+        del problems[len(problems) // 2 :]
+        text = json.dumps(record, ensure_ascii=True)
+    return text
+
+
 def _read(raw: RawStreamMsg) -> DeadLetter:
-    headers = dict(raw.headers or {})
+    headers = {name.removeprefix(_KEPT_AS): value for name, value in (raw.headers or {}).items()}
     record = json.loads(headers.pop(DEAD_LETTER))
     headers.pop(NATS_MSG_ID, None)
     if record.get("original_msg_id"):
@@ -164,7 +218,7 @@ async def replay(js: JetStreamContext, entry: int) -> PubAck:
     letter = await read(js, entry)
     original_id = letter.headers.get(NATS_MSG_ID) or letter.event_id or f"{letter.stream}:{letter.stream_sequence}"
     headers = {
-        **{name: value for name, value in letter.headers.items() if name != NATS_MSG_ID},
+        **{name: value for name, value in letter.headers.items() if not name.lower().startswith(_JETSTREAM)},
         NATS_MSG_ID: f"{original_id}:replay:{entry}",
         REPLAY_FOR: letter.consumer,
     }

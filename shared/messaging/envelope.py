@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -13,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationErro
 
 from shared.contracts.base import Contract
 from shared.contracts.rejections import Problem
-from shared.contracts.subjects import source_belongs
+from shared.contracts.subjects import MAX_AGENCY_LENGTH, is_agency, source_belongs
 from shared.messaging.errors import PermanentError, problems_from
 
 CE_ID = "ce-id"
@@ -160,6 +161,8 @@ def decode(nats_subject: str, headers: dict[str, str] | None, body: bytes, *, ma
         prefix = ""
     elif content_type == JSON:
         raw_attributes = {name[3:]: value for name, value in names.items() if name.startswith("ce-")}
+        for name, value in raw_attributes.items():
+            _check_text(value, f"ce-{name}")
         data = payload
         prefix = "ce-"
     else:
@@ -173,7 +176,10 @@ def decode(nats_subject: str, headers: dict[str, str] | None, body: bytes, *, ma
         raise PermanentError(
             "The CloudEvents attributes are missing or invalid.", problems_from(error, prefix=prefix)
         ) from None
-    canonical = json.dumps([attributes.type, data], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    try:
+        canonical = json.dumps([attributes.type, data], sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    except RecursionError:
+        raise _too_deep() from None
     return Envelope(
         id=attributes.id,
         source=attributes.source,
@@ -187,9 +193,45 @@ def decode(nats_subject: str, headers: dict[str, str] | None, body: bytes, *, ma
     )
 
 
+def _too_deep() -> PermanentError:
+    return PermanentError(
+        "The message body is nested too deeply to read.",
+        [Problem(field="body", problem="arrays or objects nested too deeply")],
+    )
+
+
+_SUSPECT_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F])")
+"""`\\u0000` and `\\ud800`…`\\udfff` in JSON text: how a body that is valid UTF-8 can carry what is not text."""
+
+
+def _check_text(value: Any, field: str = "body") -> None:
+    """Refuse strings no database stores: NUL characters (PostgreSQL refuses them) and unpaired surrogates."""
+    pending: list[Any] = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            if "\x00" in item:
+                raise PermanentError(
+                    "The event holds a NUL character (\\u0000), which text may not contain.",
+                    [Problem(field=field, problem="holds a NUL character (\\u0000)")],
+                )
+            try:
+                item.encode()
+            except UnicodeEncodeError:
+                raise PermanentError(
+                    "The event holds an unpaired surrogate escape (such as \\ud800), which is not text.",
+                    [Problem(field=field, problem="holds an unpaired UTF-16 surrogate escape")],
+                ) from None
+        elif isinstance(item, dict):
+            pending.extend(item)
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+
+
 def _parse_json(body: bytes) -> Any:
     try:
-        return json.loads(body)
+        payload = json.loads(body)
     except UnicodeDecodeError:
         raise PermanentError(
             "The message body is not UTF-8 text.", [Problem(field="body", problem="not valid UTF-8")]
@@ -199,15 +241,38 @@ def _parse_json(body: bytes) -> Any:
             "The message body is not valid JSON.",
             [Problem(field="body", problem=f"{error.msg} at line {error.lineno}, column {error.colno}")],
         ) from None
+    except RecursionError:
+        raise _too_deep() from None
+    except ValueError:  # an integer of more digits than Python converts (sys.int_info.str_digits_check_threshold)
+        raise PermanentError(
+            "The message body holds a number too long to read.",
+            [Problem(field="body", problem="a number with more than 4,300 digits")],
+        ) from None
+    if _SUSPECT_ESCAPE.search(body):
+        _check_text(payload)
+    return payload
 
 
 def accept(envelope: Envelope, contract: type[T]) -> Event[T]:
     """Check that the event belongs on its subject and that its data fits `contract`."""
     route = contract.route
-    if envelope.type != contract.ce_type():
+    agency = route.agency_of(envelope.nats_subject)
+    if agency is not None and not is_agency(agency):
+        raise PermanentError(
+            f"The subject {envelope.nats_subject} does not name an agency.",
+            [
+                Problem(
+                    field="subject",
+                    problem="the agency part must be an agency id: lower-case letters, digits and single hyphens, "
+                    f"at most {MAX_AGENCY_LENGTH} characters",
+                )
+            ],
+        )
+    if envelope.type != contract.ce_type() or not route.matches(envelope.nats_subject):
+        # The type picks the handler; the subject is what permissions, filters and other services go by.
         raise PermanentError(
             f"Events of type {envelope.type} are not accepted on {envelope.nats_subject}.",
-            [Problem(field="ce-type", problem=f"expected {contract.ce_type()} on this subject")],
+            [Problem(field="ce-type", problem="must be the subject's own type: the subject without its agency part")],
         )
     if not source_belongs(envelope.source, envelope.nats_subject):
         raise PermanentError(
@@ -229,5 +294,5 @@ def accept(envelope: Envelope, contract: type[T]) -> Event[T]:
         traceparent=envelope.traceparent,
         data=data,
         nats_subject=envelope.nats_subject,
-        agency=route.agency_of(envelope.nats_subject),
+        agency=agency,
     )

@@ -79,6 +79,7 @@ class Service:
             retry_max_delay=settings.retry_max_delay,
             fetch_batch=settings.fetch_batch,
             max_event_bytes=settings.max_event_bytes,
+            ack_wait=settings.ack_wait,
         )
         self.consumers: list[Consumer] = []
         self.health = HealthServer(port=settings.http_port, readiness=self._readiness)

@@ -171,3 +171,56 @@ def test_a_long_bad_value_is_shortened_in_the_reason() -> None:
     subject, headers, _ = _sent()
     error = _refusal(subject, headers, json.dumps({"company_id": "th-1", "employees": "9" * 5000 + "x"}).encode())
     assert len(error.problems[0].problem) < 200
+
+
+class HeadcountCorrected(Contract):
+    subject = "collab.in.{agency}.company.headcount_corrected.v1"
+
+    company_id: str = Field(description="The company.", examples=["th-0105551234567"])
+    employees: int = Field(description="Staff.", examples=[180], ge=0)
+
+
+@pytest.mark.parametrize(
+    ("body", "reason"),
+    [
+        (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+        (b'{"company_id": "th-1", "employees": ' + b"9" * 5000 + b"}", "a number too long"),
+        (b'{"company_id": "th-1\\ud800", "employees": 1}', "unpaired surrogate"),
+        (b'{"company_id": "th-1\\u0000", "employees": 1}', "NUL character"),
+    ],
+)
+def test_what_json_allows_but_no_service_can_read_or_store_is_refused(body: bytes, reason: str) -> None:
+    subject, headers, _ = _sent()
+    with pytest.raises(PermanentError) as refused:  # not RecursionError, ValueError or UnicodeEncodeError
+        decode(subject, headers, body, max_bytes=1024 * 1024)
+    assert reason in refused.value.reason
+
+
+def test_escapes_that_only_look_suspect_are_text() -> None:
+    subject, headers, _ = _sent()
+    body = b'{"company_id": "th-1 \\\\u0000 \\\\ud800 \\ud83d\\ude00", "employees": 1}'
+    event = accept(decode(subject, headers, body, max_bytes=LIMIT), HeadcountReported)
+    assert event.data.company_id == "th-1 \\u0000 \\ud800 \U0001f600"
+
+
+def test_a_nul_character_in_an_attribute_is_refused() -> None:
+    subject, headers, body = _sent()
+    headers["ce-id"] = "evt\x001"
+    assert _refusal(subject, headers, body).problems[0].field == "ce-id"
+
+
+def test_the_type_of_another_subject_is_refused_even_where_a_handler_takes_that_type() -> None:
+    # The type picks the handler: the data of one contract sent on another's subject must not reach it.
+    subject, headers, body = _sent()
+    headers["ce-type"] = HeadcountCorrected.ce_type()
+    with pytest.raises(PermanentError) as refused:
+        accept(decode(subject, headers, body, max_bytes=LIMIT), HeadcountCorrected)
+    assert refused.value.problems[0].field == "ce-type"
+
+
+@pytest.mark.parametrize("agency", ["TH-DIP", "th_dip", "a" * 65])
+def test_a_subject_whose_agency_part_is_no_agency_id_is_refused(agency: str) -> None:
+    subject, headers, body = _sent()
+    headers["ce-source"] = f"urn:collab:agency:{agency}"
+    error = _refusal(subject.replace("th-dip", agency), headers, body)
+    assert error.problems[0].field == "subject"
