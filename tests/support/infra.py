@@ -142,7 +142,7 @@ def postgres_server() -> Iterator[str]:
 def postgres_database(admin_url: str) -> Iterator[str]:
     """A new, empty database on the server (dropped afterwards); yields its asyncpg URL."""
     name = f"kakehashi_test_{uuid.uuid4().hex[:12]}"
-    _execute_now(admin_url, f'CREATE DATABASE "{name}"')
+    execute_now(admin_url, f'CREATE DATABASE "{name}"')
     try:
         yield (
             make_url(admin_url)
@@ -150,10 +150,10 @@ def postgres_database(admin_url: str) -> Iterator[str]:
             .render_as_string(hide_password=False)
         )
     finally:
-        _execute_now(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        execute_now(admin_url, f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def _execute_now(url: str, statement: str) -> None:
+def execute_now(url: str, statement: str) -> None:
     """Run a statement to completion, also from inside a running event loop (an async test)."""
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as worker:
         worker.submit(asyncio.run, _execute(url, statement)).result()

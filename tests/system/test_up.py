@@ -47,6 +47,19 @@ class Up:
                 return line
         raise AssertionError(f"{text!r} not printed; output:\n{''.join(self.lines)}")
 
+    def __enter__(self) -> Up:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        """A failed assertion must not leave the system running: stop it as Ctrl-C would."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+            try:
+                self.process.wait(timeout=90)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
     def interrupt(self) -> tuple[int, str]:
         self.process.send_signal(signal.SIGINT)
         rest, _ = self.process.communicate(timeout=90)
@@ -79,32 +92,32 @@ def _settled(metrics_urls: list[str]) -> None:
 
 
 def test_up_runs_the_demo_stops_gracefully_and_resumes_without_repeating_anything(tmp_path: Path) -> None:
-    first = Up(tmp_path)
-    first.wait_for("Kakehashi is up.")
-    first.wait_for("Demo load sent")
-    # The programme's loop, end to end: training gives the shrimp packer HACCP, matching proposes it to the
-    # importer that required it, both accept, and events seats them together with an interpreter.
-    first.wait_for("◆ skill     Chanthaburi Shrimp Co., Ltd.: Food safety (HACCP)")
-    first.wait_for("✓ confirmed Chanthaburi Shrimp Co., Ltd. ↔ Ise Bay Seafood Co., Ltd. (contacts shared)")
-    meeting = first.wait_for(STORY)
-    assert meeting.rstrip().endswith("interpreter"), "they share no language"
-    first.wait_for("✉ mail to y.suzuki@isebay.example.jp [ja]")
-    code, output = first.interrupt()
-    assert code == 0, output
-    assert output.rstrip().endswith("Stopped.")
-    for service in SERVICES:
-        assert (tmp_path / f"{service}.db").exists()
-    mails = _mails(tmp_path / "mail")
-    assert {str(mail["Content-Language"]) for mail in mails} >= {"th", "ja"}
-    assert len({str(mail["Message-ID"]) for mail in mails}) == len(mails), "no e-mail sent twice"
+    with Up(tmp_path) as first:
+        first.wait_for("Kakehashi is up.")
+        first.wait_for("Demo load sent")
+        # The programme's loop, end to end: training gives the shrimp packer HACCP, matching proposes it to the
+        # importer that required it, both accept, and events seats them together with an interpreter.
+        first.wait_for("◆ skill     Chanthaburi Shrimp Co., Ltd.: Food safety (HACCP)")
+        first.wait_for("✓ confirmed Chanthaburi Shrimp Co., Ltd. ↔ Ise Bay Seafood Co., Ltd. (contacts shared)")
+        meeting = first.wait_for(STORY)
+        assert meeting.rstrip().endswith("interpreter"), "they share no language"
+        first.wait_for("✉ mail to y.suzuki@isebay.example.jp [ja]")
+        code, output = first.interrupt()
+        assert code == 0, output
+        assert output.rstrip().endswith("Stopped.")
+        for service in SERVICES:
+            assert (tmp_path / f"{service}.db").exists()
+        mails = _mails(tmp_path / "mail")
+        assert {str(mail["Content-Language"]) for mail in mails} >= {"th", "ja"}
+        assert len({str(mail["Message-ID"]) for mail in mails}) == len(mails), "no e-mail sent twice"
 
-    second = Up(tmp_path)
-    second.wait_for("Streams: COLLAB_IN unchanged")
-    urls = second.wait_for("Health, readiness and metrics:")
-    second.wait_for("Demo load sent")
-    metrics = re.findall(r"(http://[^\s,]+/metrics)", urls)
-    assert len(metrics) == len(SERVICES), urls
-    _settled(metrics)
-    code, output = second.interrupt()
-    assert code == 0, output
-    assert len(_mails(tmp_path / "mail")) == len(mails), "the resumed run sent nothing again"
+    with Up(tmp_path) as second:
+        second.wait_for("Streams: COLLAB_IN unchanged")
+        urls = second.wait_for("Health, readiness and metrics:")
+        second.wait_for("Demo load sent")
+        metrics = re.findall(r"(http://[^\s,]+/metrics)", urls)
+        assert len(metrics) == len(SERVICES), urls
+        _settled(metrics)
+        code, output = second.interrupt()
+        assert code == 0, output
+        assert len(_mails(tmp_path / "mail")) == len(mails), "the resumed run sent nothing again"

@@ -37,3 +37,13 @@ def test_malformed_secrets_are_refused_without_showing_them(monkeypatch: pytest.
     assert "KAKEHASHI_NOTIFY_WEBHOOK_SECRETS: expected JSON" in message
     assert "KAKEHASHI_NOTIFY_SMTP_SECURITY" in message
     assert "s3cret" not in message
+
+
+def test_an_empty_variable_means_unset_as_compose_passes_optional_secrets(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("SMTP_HOST", "SMTP_USERNAME", "SMTP_PASSWORD", "LINE_CHANNEL_TOKEN", "WEBHOOK_SECRETS"):
+        monkeypatch.setenv(f"KAKEHASHI_NOTIFY_{name}", "")
+    monkeypatch.setenv("KAKEHASHI_NOTIFY_SMTP_PORT", "")
+    settings = load_settings(NotifySettings)
+    assert settings.enabled_channels() == {"webhook"}, "an empty token does not switch LINE on"
+    assert (settings.smtp_username, settings.smtp_password, settings.smtp_port) == (None, None, 587)
+    assert settings.webhook_secrets == {}
