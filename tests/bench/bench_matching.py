@@ -28,6 +28,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
 from services.matching.config import MatchingSettings
 from services.matching.domain.index import CandidateIndex
 from services.matching.domain.matches import propose
@@ -82,11 +84,11 @@ def _in_child(size: int) -> dict[str, Any]:
     return result
 
 
-def _vocabulary() -> Vocabulary:
+def reference_vocabulary() -> Vocabulary:
     return Vocabulary(industries(), regions(), frozenset(load_fields().ids()))
 
 
-def _companies(
+def matchable_companies(
     count: int, *, start: int, vocabulary: Vocabulary, keep_profiles: bool = False
 ) -> tuple[list[Company], list[ProfileSubmitted]]:
     """`count` matchable companies from the generator, and (if asked) the profiles they came from."""
@@ -110,14 +112,14 @@ def _rss_mb() -> float:
 
 def measure(size: int) -> dict[str, Any]:
     """Retrieval at one size: build, indexed latency with explanations, brute-force scan, memory."""
-    vocabulary = _vocabulary()
+    vocabulary = reference_vocabulary()
     weights = Weights()
     settings = MatchingSettings.model_validate({"database_url": "sqlite:///unused.db"})
-    _companies(10, start=30_000_000, vocabulary=vocabulary)  # loads the reference data: not per company
+    matchable_companies(10, start=30_000_000, vocabulary=vocabulary)  # loads the reference data: not per company
     gc.collect()
     baseline = _rss_mb()
-    stored, _ = _companies(size, start=0, vocabulary=vocabulary)
-    queries, sources = _companies(QUERIES, start=10_000_000, vocabulary=vocabulary, keep_profiles=True)
+    stored, _ = matchable_companies(size, start=0, vocabulary=vocabulary)
+    queries, sources = matchable_companies(QUERIES, start=10_000_000, vocabulary=vocabulary, keep_profiles=True)
     started = time.perf_counter()
     index = CandidateIndex.build(weights, stored)
     build_seconds = time.perf_counter() - started
@@ -207,19 +209,10 @@ async def _stage_on(url: str) -> dict[str, Any]:
     await migrate(engine, "matching")
     sessions = session_factory(engine)
     settings = MatchingSettings.model_validate({"database_url": url})
-    vocabulary = _vocabulary()
-    stored, stored_sources = _companies(STAGE_STORED, start=0, vocabulary=vocabulary, keep_profiles=True)
+    vocabulary = reference_vocabulary()
+    stored, stored_sources = matchable_companies(STAGE_STORED, start=0, vocabulary=vocabulary, keep_profiles=True)
     began = time.perf_counter()
-    now = datetime.now(UTC)
-    for offset in range(0, len(stored), 5_000):
-        async with sessions() as session, session.begin():
-            revision = await next_revision(session)
-            writes = Writes()
-            for company, source in zip(
-                stored[offset : offset + 5_000], stored_sources[offset : offset + 5_000], strict=True
-            ):
-                writes.save_profile(company, source.contact, exists=False, revision=revision, now=now)
-            await session.run_sync(writes.flush_before_commit)
+    await seed_store(sessions, stored, stored_sources)
     seeded = time.perf_counter() - began
     del stored, stored_sources
     matchmaker = Matchmaker(settings, vocabulary, load_skills())
@@ -228,7 +221,7 @@ async def _stage_on(url: str) -> dict[str, Any]:
     loaded = time.perf_counter() - began
     assert len(matchmaker.memory.index) == STAGE_STORED
     assert weights_from(settings) == matchmaker.weights
-    _, new = _companies(STAGE_NEW, start=20_000_000, vocabulary=vocabulary, keep_profiles=True)
+    _, new = matchable_companies(STAGE_NEW, start=20_000_000, vocabulary=vocabulary, keep_profiles=True)
     events = [_submitted(profile) for profile in new]
     began = time.perf_counter()
     emitted = 0
@@ -251,6 +244,20 @@ async def _stage_on(url: str) -> dict[str, Any]:
         "proposals_per_second": round(emitted / seconds),
         "proposals_per_profile": round(emitted / len(events), 2),
     }
+
+
+async def seed_store(
+    sessions: async_sessionmaker[AsyncSession], stored: list[Company], sources: list[ProfileSubmitted]
+) -> None:
+    """Write companies as the service saves them, 5,000 to a transaction: a store already holding them."""
+    now = datetime.now(UTC)
+    for offset in range(0, len(stored), 5_000):
+        async with sessions() as session, session.begin():
+            revision = await next_revision(session)
+            writes = Writes()
+            for company, source in zip(stored[offset : offset + 5_000], sources[offset : offset + 5_000], strict=True):
+                writes.save_profile(company, source.contact, exists=False, revision=revision, now=now)
+            await session.run_sync(writes.flush_before_commit)
 
 
 def _envelope(event: Event[ProfileSubmitted]) -> Envelope:
