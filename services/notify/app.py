@@ -53,8 +53,9 @@ def channels(settings: NotifySettings) -> Callable[[], AbstractAsyncContextManag
                     allow_http=settings.webhook_allow_http,
                 )
             }
+            email: EmailSender | None = None
             if settings.smtp_host:
-                senders["email"] = EmailSender(
+                senders["email"] = email = EmailSender(
                     host=settings.smtp_host,
                     port=settings.smtp_port,
                     security=settings.smtp_security,
@@ -62,12 +63,17 @@ def channels(settings: NotifySettings) -> Callable[[], AbstractAsyncContextManag
                     password=settings.smtp_password.get_secret_value() if settings.smtp_password else None,
                     timeout=settings.smtp_timeout,
                     mail_from=settings.mail_from,
+                    connections=settings.dispatch_concurrency,  # never more sends in flight than that
                 )
             if settings.line_channel_token is not None:
                 senders["line"] = LineSender(
                     client, base_url=settings.line_api_base, token=settings.line_channel_token.get_secret_value()
                 )
-            yield senders
+            try:
+                yield senders
+            finally:
+                if email is not None:
+                    await email.close()
 
     return open_channels
 
@@ -136,4 +142,5 @@ def build(settings: NotifySettings) -> Service:
         ],
         startup=[announce_channels],
         background=[dispatcher.dispatch, digester.digest, expire_waiting_messages],
+        after_commit=[dispatcher.wake],  # a staged notification goes out at once, not at the next poll
     )

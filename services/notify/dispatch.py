@@ -1,9 +1,10 @@
 """The dispatcher: claims due notifications, sends each on its channel, records the outcome once.
 
 Exactly once, as far as the channels allow: a row is claimed under a lease before sending (one
-replica at a time, `FOR UPDATE SKIP LOCKED` on PostgreSQL), and its outcome is recorded as soon as
-the send completes (those completing together in one transaction), with `NotificationSent` or
-`NotificationFailed` in that transaction (outbox).
+replica at a time, `FOR UPDATE SKIP LOCKED` on PostgreSQL; a send not begun within half the lease
+is given back rather than risk outliving it), and its outcome is recorded as soon as the send
+completes (those completing together in one transaction, the sends in one statement), with
+`NotificationSent` or `NotificationFailed` in that transaction (outbox).
 The only window for a repeat is a crash between a channel's acceptance and that record: the row
 is then sent again after its lease, and each channel is given what it needs to recognise the
 repeat: the same `X-Line-Retry-Key` (LINE answers 409 and we count it as sent), the same
@@ -96,6 +97,9 @@ class Dispatcher:
     async def dispatch_due(self, service: Service, senders: Mapping[Channel, Sender]) -> int:
         """Claim one batch of due notifications and send them; return how many were claimed."""
         now = datetime.now(UTC)
+        # A send begun later than this might not be recorded before the lease ends, and another
+        # dispatcher would send it too: such notifications are given back for the next claim.
+        begin_by = asyncio.get_running_loop().time() + self._pace.lease / 2
         async with service.transaction() as tx:
             claimed = await notifications.claim_due(
                 tx.session,
@@ -108,7 +112,9 @@ class Dispatcher:
             return 0
         slots = asyncio.Semaphore(self._pace.concurrency)
         outcomes = _Outcomes()
-        sends = asyncio.gather(*(self._send(senders, slots, outcomes, notification) for notification in claimed))
+        sends = asyncio.gather(
+            *(self._send(senders, slots, outcomes, notification, begin_by) for notification in claimed)
+        )
         work = asyncio.gather(sends, self._record(service, outcomes, expected=len(claimed)))
         try:
             await asyncio.shield(work)
@@ -123,10 +129,15 @@ class Dispatcher:
         return len(claimed)
 
     async def _send(
-        self, senders: Mapping[Channel, Sender], slots: asyncio.Semaphore, outcomes: _Outcomes, notification: Claimed
+        self,
+        senders: Mapping[Channel, Sender],
+        slots: asyncio.Semaphore,
+        outcomes: _Outcomes,
+        notification: Claimed,
+        begin_by: float,
     ) -> None:
         async with slots:
-            if self._stopping:
+            if self._stopping or asyncio.get_running_loop().time() > begin_by:
                 outcomes.add(_Outcome(notification, released=True))
                 return
             outcomes.add(_Outcome(notification, failure=await _attempt(senders, notification)))
@@ -147,18 +158,26 @@ class Dispatcher:
             ):
                 with attempt:
                     async with service.transaction() as tx:
-                        for outcome in group:
-                            await self._settle(tx, outcome)
+                        await self._settle(tx, group)
             recorded += len(group)
 
-    async def _settle(self, tx: Transaction, outcome: _Outcome) -> None:
+    async def _settle(self, tx: Transaction, group: list[_Outcome]) -> None:
+        """The sends in one statement (the usual case, and most of the work), then the others one by one."""
+        now = datetime.now(UTC)
+        sent = [outcome.notification for outcome in group if not outcome.released and outcome.failure is None]
+        recorded = await notifications.mark_sent(tx.session, sent, owner=self.owner, now=now)
+        for notification in sent:
+            if notification.id in recorded:
+                tx.emit(_sent(notification, now), subject_id=notification.notification_id)
+        for outcome in group:
+            if outcome.released or outcome.failure is not None:
+                await self._settle_other(tx, outcome)
+
+    async def _settle_other(self, tx: Transaction, outcome: _Outcome) -> None:
         notification, failure = outcome.notification, outcome.failure
         session, now, attempts = tx.session, datetime.now(UTC), notification.attempts + 1
-        if outcome.released:
+        if failure is None:  # released: not sent
             await notifications.release(session, notification, owner=self.owner)
-        elif failure is None:
-            if await notifications.mark_sent(session, notification, owner=self.owner, now=now):
-                tx.emit(_sent(notification, now), subject_id=notification.notification_id)
         elif not self._policy.gives_up(attempts, permanent=failure.permanent):
             delay = self._policy.delay(attempts) * random.uniform(0.8, 1.2)
             at = now + timedelta(seconds=delay)
@@ -177,7 +196,7 @@ class _Outcome:
     notification: Claimed
     failure: SendFailure | None = None
     released: bool = False
-    """Not sent: the dispatcher stopped before its turn came."""
+    """Not sent: the dispatcher stopped, or half the lease had passed, before its turn came."""
 
 
 class _Outcomes:

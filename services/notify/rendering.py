@@ -145,6 +145,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=False,
+            auto_reload=False,  # templates ship with the code: compiled once, their files not checked on each render
         )
         self._env.filters.update(
             t=_with_language(localized),

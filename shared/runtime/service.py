@@ -61,10 +61,12 @@ class Service:
         *,
         startup: Sequence[Hook] = (),
         background: Sequence[Hook] = (),
+        after_commit: Sequence[Callable[[], None]] = (),
     ) -> None:
         """`startup` hooks run after migrations, before any event is consumed (load caches, build
         indexes); `background` coroutines run while the service runs (timers, dispatchers) and are
-        cancelled when it stops, before the outbox is flushed. Both get the service."""
+        cancelled when it stops, before the outbox is flushed. Both get the service. `after_commit`
+        callbacks run after every committed batch or transaction (wake a dispatcher rather than let it poll)."""
         if name not in SERVICES:
             raise ValueError(f"unknown service {name!r}")
         self.name = name
@@ -72,6 +74,7 @@ class Service:
         self.subscriptions = tuple(subscriptions)
         self.startup = tuple(startup)
         self.background = tuple(background)
+        self.after_commit = tuple(after_commit)
         self.broker = make_broker(settings, name=name)
         self.policy = Policy(
             max_deliver=settings.max_deliver,
@@ -128,8 +131,14 @@ class Service:
             work = Transaction(session, self.name, traceparent)
             yield work
             await outbox.stage_all(session, work.emitted)
+        self._committed()
+
+    def _committed(self) -> None:
+        """After a commit: the relay publishes what was staged, and the service's own callbacks run."""
         if self._relay is not None:
             self._relay.wake()
+        for callback in self.after_commit:
+            callback()
 
     async def _prepare(self) -> None:
         await self.health.start()  # alive (for liveness probes) while it waits for its dependencies
@@ -173,7 +182,7 @@ class Service:
                 sessions=self.sessions,
                 js=js,
                 policy=self.policy,
-                on_commit=self._relay.wake,
+                on_commit=self._committed,
             )
             await consumer.start()
             self.consumers.append(consumer)

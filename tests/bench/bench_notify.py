@@ -1,9 +1,9 @@
 """Notify benchmark: 1,000 match proposals between 2,000 companies become 2,000 e-mails, exactly once.
 
 The notify service runs for real (NATS JetStream, its database, the dispatcher) with its default
-pace (50 claimed at a time, 8 sends in flight, one SMTP connection per message) against an aiosmtpd
-server in a process of its own on the same machine (in the benchmark's process, its thread would
-fight the service for the GIL). Reported, on SQLite and on PostgreSQL: how fast the proposals are
+pace (50 claimed at a time, 8 sends in flight over at most 8 kept-open SMTP connections) against
+an aiosmtpd server in a process of its own on the same machine (in the benchmark's process, its
+thread would fight the service for the GIL). Reported, on SQLite and on PostgreSQL: how fast the proposals are
 staged as notifications (rendered in Thai or Japanese, saved with their inbox entries) and how fast
 all are sent and recorded (with `NotificationSent` through the outbox), as a ratio to the baseline
 measured in the same run: the same number of e-mails sent straight with aiosmtplib to the same
@@ -165,7 +165,7 @@ async def measure(nats_url: str, database_url: str, sink: Sink) -> dict[str, flo
     settings = notify_settings(nats_url, database_url, smtp_host="127.0.0.1", smtp_port=sink.port)
     before = len(sink.received())
     # Phases 1 and 2 with the dispatcher asleep (it looks once at start, then waits an hour).
-    async with running(settings.model_copy(update={"dispatch_interval": 3600.0})) as service:
+    async with running(settings, asleep=True) as service:
         profiles = [
             _agency(profile(company), agency)
             for pair in pairs()

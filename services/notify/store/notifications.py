@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -85,6 +85,14 @@ class Claimed:
     attempts: int
 
 
+_UNSYNCHRONISED: dict[str, object] = {"synchronize_session": False}
+"""For the dispatcher's statements: its sessions hold no notification objects to keep in step."""
+
+
+_CLAIMED = [getattr(NotificationRow, field.name) for field in fields(Claimed)]
+"""The columns a claim reads: a `Claimed` each, no ORM objects (the dispatcher's sessions need none)."""
+
+
 async def claim_due(session: AsyncSession, *, now: datetime, owner: str, lease: timedelta, limit: int) -> list[Claimed]:
     """Take the lease of up to `limit` pending notifications that are due and not leased by anyone.
 
@@ -92,7 +100,7 @@ async def claim_due(session: AsyncSession, *, now: datetime, owner: str, lease: 
     taking, each other's rows; SQLite's write lock (`BEGIN IMMEDIATE`) serialises the claims.
     """
     query = (
-        select(NotificationRow)
+        select(*_CLAIMED)
         .where(
             NotificationRow.status == PENDING,
             NotificationRow.next_attempt_at <= now,
@@ -103,31 +111,16 @@ async def claim_due(session: AsyncSession, *, now: datetime, owner: str, lease: 
     )
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
-    rows = (await session.scalars(query)).all()
-    claimed = []
-    for row in rows:
-        row.claimed_until, row.claimed_by = now + lease, owner
-        if row.address is None or row.subject is None or row.body is None:
-            continue  # erased while pending: nothing to send (erasure cancels such rows; this is a guard)
-        claimed.append(
-            Claimed(
-                id=row.id,
-                notification_id=row.notification_id,
-                kind=row.kind,
-                category=row.category,
-                channel=row.channel,
-                company_id=row.company_id,
-                agency=row.agency,
-                source_event_id=row.source_event_id,
-                source_event_type=row.source_event_type,
-                language=row.language,
-                address=row.address,
-                subject=row.subject,
-                body=row.body,
-                attempts=row.attempts,
-            )
+    rows = (await session.execute(query)).all()
+    if rows:
+        await session.execute(
+            update(NotificationRow)
+            .where(NotificationRow.id.in_([row.id for row in rows]))
+            .values(claimed_until=now + lease, claimed_by=owner),
+            execution_options=_UNSYNCHRONISED,
         )
-    return claimed
+    # Erased while pending: nothing to send (erasure cancels such rows; this is a guard).
+    return [Claimed(**row._mapping) for row in rows if None not in (row.address, row.subject, row.body)]
 
 
 async def _settle(session: AsyncSession, claimed: Claimed, owner: str, **values: object) -> bool:
@@ -140,9 +133,27 @@ async def _settle(session: AsyncSession, claimed: Claimed, owner: str, **values:
     return bool(getattr(result, "rowcount", 0))
 
 
-async def mark_sent(session: AsyncSession, claimed: Claimed, *, owner: str, now: datetime) -> bool:
-    """Record the send; False when the lease was lost meanwhile (another replica then owns the row)."""
-    return await _settle(session, claimed, owner, status=SENT, attempts=claimed.attempts + 1, sent_at=now)
+async def mark_sent(session: AsyncSession, claimed: Sequence[Claimed], *, owner: str, now: datetime) -> set[int]:
+    """Record the sends in one statement; return the ids recorded, without those whose lease was lost
+    meanwhile (another replica then owns the row)."""
+    if not claimed:
+        return set()
+    result = await session.execute(
+        update(NotificationRow)
+        .where(
+            NotificationRow.id.in_([notification.id for notification in claimed]), NotificationRow.claimed_by == owner
+        )
+        .values(
+            status=SENT,
+            attempts=NotificationRow.attempts + 1,  # as claimed: no one else changes a row under our lease
+            sent_at=now,
+            claimed_until=None,
+            claimed_by=None,
+        )
+        .returning(NotificationRow.id),
+        execution_options=_UNSYNCHRONISED,
+    )
+    return set(result.scalars())
 
 
 async def retry_later(session: AsyncSession, claimed: Claimed, *, owner: str, at: datetime, error: str) -> bool:

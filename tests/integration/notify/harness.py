@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from nats.js import JetStreamContext
@@ -11,6 +12,10 @@ from sqlalchemy import select
 
 from services.notify.app import build
 from services.notify.config import NotifySettings
+from services.notify.domain.messages import Message, Source
+from services.notify.domain.routing import Delivery
+from services.notify.store import notifications
+from services.notify.store.notifications import Staged
 from services.notify.store.tables import NotificationRow
 from shared.contracts.base import Contract
 from shared.contracts.subjects import agency_source, service_source
@@ -59,8 +64,14 @@ def notify_settings(
 
 
 @asynccontextmanager
-async def running(settings: NotifySettings) -> AsyncIterator[Service]:
+async def running(settings: NotifySettings, *, asleep: bool = False) -> AsyncIterator[Service]:
+    """The notify service; `asleep`, its dispatcher looks once at start and then not for an hour, and is not
+    woken by commits: what the consumers stage stays pending (to measure or test sending apart)."""
+    if asleep:
+        settings = settings.model_copy(update={"dispatch_interval": 3600.0})
     service = build(settings)
+    if asleep:
+        service.after_commit = ()
     await service.start()
     try:
         yield service
@@ -104,3 +115,17 @@ async def settled(service: Service, count: int) -> Callable[[], Awaitable[bool]]
 async def wait_settled(service: Service, count: int, *, timeout: float = 30.0) -> list[NotificationRow]:
     await eventually(await settled(service, count), timeout=timeout, what=f"{count} notifications settled")
     return await notification_rows(service)
+
+
+async def stage_e_mails(service: Service, count: int) -> None:
+    """`count` e-mails in Thai staged in one transaction, as a batch of events stages them: the dispatcher
+    finds them all at once."""
+    now = datetime.now(UTC)
+    async with service.transaction() as tx:
+        for n in range(count):
+            company = f"th-01055500{n:05d}"
+            source = Source(f"e-{n}", f"e-{n}", "collab.events.registration.confirmed.v1")
+            message = Message("registration_confirmed", company, source, facts={})
+            delivery = Delivery(f"n-{n:032x}", "email", f"contact-{n}@siamcoastal.example", "th", "Asia/Bangkok")
+            text = "เรียน คุณสมชาย\n\nการลงทะเบียนของท่านได้รับการยืนยันแล้ว\n" * 5
+            notifications.stage(tx.session, Staged(message, delivery, f"ยืนยันการลงทะเบียน {n}", text, "th"), now)

@@ -17,12 +17,13 @@ import json
 import threading
 import time
 import uuid
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any
+from typing import Any, Literal
 
 from aiosmtpd.controller import Controller
 from aiosmtpd.smtp import SMTP, Envelope, Session
@@ -67,6 +68,27 @@ class SmtpSink:
     """Seconds to take over each message's DATA: a slow server, to stop the service mid-send."""
     receiving: threading.Event = field(default_factory=threading.Event)
     """Set when a message's DATA begins."""
+    connections: int = 0
+    """Connections the server accepted."""
+    close_after: int = 0
+    """When set, the server closes each connection at the MAIL of the message after this many."""
+    closing: Literal["drop", "421"] = "drop"
+    """How: dropping the connection without an answer, or answering 421 (closing) as it goes."""
+    carried: weakref.WeakKeyDictionary[Session, int] = field(default_factory=weakref.WeakKeyDictionary)
+    """Messages accepted on each open connection (a session is a connection)."""
+
+    async def handle_MAIL(
+        self, server: SMTP, session: Session, envelope: Envelope, address: str, mail_options: list[str]
+    ) -> str:
+        if self.close_after and self.carried.get(session, 0) >= self.close_after:
+            if self.closing == "421":
+                return "421 4.7.0 too many messages on this connection, closing"
+            assert server.transport is not None
+            server.transport.close()
+            return "250 OK"  # never reaches the client: the connection is gone
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
 
     async def handle_RCPT(
         self, server: SMTP, session: Session, envelope: Envelope, address: str, rcpt_options: list[str]
@@ -88,6 +110,7 @@ class SmtpSink:
             message = email.message_from_bytes(content, policy=email.policy.default)
             assert isinstance(message, EmailMessage)
             self.mails.append(Mail(list(envelope.rcpt_tos), message))
+            self.carried[session] = self.carried.get(session, 0) + 1
         return "250 OK: queued"
 
     def to(self, address: str) -> list[Mail]:
@@ -99,11 +122,23 @@ class SmtpSink:
             return len(self.mails)
 
 
+class _CountingController(Controller):
+    """Counts the connections it serves (its factory makes one SMTP protocol per connection)."""
+
+    def factory(self) -> SMTP:
+        sink = self.handler
+        assert isinstance(sink, SmtpSink)
+        with sink.lock:
+            sink.connections += 1
+        return SMTP(self.handler, **self.SMTP_kwargs)  # what `Controller.factory` does
+
+
 @contextmanager
 def smtp_server() -> Iterator[SmtpSink]:
     sink = SmtpSink(port=free_port())
-    controller = Controller(sink, hostname="127.0.0.1", port=sink.port)
+    controller = _CountingController(sink, hostname="127.0.0.1", port=sink.port)
     controller.start()
+    sink.connections = 0  # not the controller's own check that the server answers
     try:
         yield sink
     finally:

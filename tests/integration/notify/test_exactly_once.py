@@ -22,6 +22,7 @@ from tests.integration.notify.harness import (
     notification_rows,
     notify_settings,
     running,
+    stage_e_mails,
     wait_settled,
 )
 from tests.integration.notify.servers import SmtpSink
@@ -173,3 +174,21 @@ async def test_two_replicas_on_one_database_send_each_notification_once(
     counted = once_each(smtp)
     assert len(counted) == 2 * len(pairs)
     assert set(counted.values()) == {1}
+
+
+@pytest.mark.usefixtures("js")
+async def test_a_batch_outlasting_its_lease_gives_back_what_it_has_not_begun_so_two_replicas_send_each_once(
+    nats_server: Broker, postgres_url: str, smtp: SmtpSink
+) -> None:
+    # One replica claims all eight; sent one at a time, they would take 2.4 s, and the lease ends after 1 s.
+    settings = notify_settings(
+        nats_server.url, postgres_url, smtp=smtp, dispatch_lease=1.0, dispatch_batch=10, dispatch_concurrency=1
+    )
+    smtp.delay = 0.3
+    async with running(settings) as one, running(settings) as _other:
+        await stage_e_mails(one, 8)
+        rows = await wait_settled(one, 8)
+    assert {row.status for row in rows} == {"sent"}
+    counted = once_each(smtp)
+    assert len(counted) == 8
+    assert set(counted.values()) == {1}, "no e-mail sent by both replicas"
