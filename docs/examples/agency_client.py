@@ -85,7 +85,7 @@ async def read_rejections(js: JetStreamContext, agency: str, wait: float) -> int
     while (remaining := deadline - loop.time()) > 0:
         try:
             messages = await subscription.fetch(50, timeout=min(remaining, 2))
-        except NatsTimeout:
+        except (NatsTimeout, TimeoutError):  # nats-py raises either when nothing came in time
             continue
         for message in messages:
             notice = json.loads(message.data)
