@@ -16,6 +16,14 @@ from shared.messaging.streams import apply_streams
 from tests.support.infra import Broker, nats_broker, postgres_database, postgres_server
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The suite runs on two pytest-xdist workers (`-n 2 --dist loadgroup` in pyproject.toml); the system
+    tests, each a whole deployment of processes, all go to one of them, so that two never run at once."""
+    for item in items:
+        if item.nodeid.startswith("tests/system/"):
+            item.add_marker(pytest.mark.xdist_group("system"))
+
+
 @pytest.fixture
 def nats_server() -> Iterator[Broker]:
     """A nats-server of our own with JetStream and file storage (`sync_interval: always`), empty."""
