@@ -188,11 +188,14 @@ def dlq_replay(
     creds: NatsCreds = None,
     tls_ca: NatsTlsCa = None,
 ) -> None:
-    """Send an entry's event again to the consumer that failed it, and remove it from the DLQ."""
+    """Send an entry's event again to the consumer that failed it, and remove it from the DLQ.
+
+    The replay is published on `collab.<in|service>._replay.<consumer>.…`, which no agency may publish to;
+    run this as the NATS admin user (or any user allowed to publish there).
+    """
 
     async def replay(js: JetStreamContext) -> tuple[dead_letters.DeadLetter, int]:
-        letter = await dead_letters.read(js, entry)
-        ack = await dead_letters.replay(js, entry)
+        letter, ack = await dead_letters.replay(js, entry)
         return letter, ack.seq
 
     try:

@@ -19,9 +19,14 @@ from shared.messaging.publisher import publish
 STREAM = "DLQ"
 DEAD_LETTER = "Kakehashi-Dead-Letter"
 """The header carrying what went wrong, as ASCII JSON (header values must be single-line ASCII)."""
-REPLAY_FOR = "Kakehashi-Replay-For"
-"""Set on a replayed event: only the named consumer processes it; the others already did."""
-_OURS = (DEAD_LETTER.lower(), REPLAY_FOR.lower(), NATS_MSG_ID.lower())
+REPLAY = "_replay"
+"""The subject token of replays: `collab.in._replay.<consumer>.<agency>.…` is `collab.in.<agency>.…` again, for
+that one consumer. No agency id starts with `_`, so no agency may publish there; only operators (the CLI's
+NATS user) and, on their own streams, services can."""
+UNROUTED = "kakehashi-unrouted"
+"""The consumer that dead-letters inbound events no subscription routes (`shared.messaging.unrouted`)."""
+_INTERNAL = "kakehashi-"
+"""Headers Kakehashi writes itself. One an event arrives with is kept, under `_KEPT_AS`, as data: it decides nothing."""
 _MAX_PROBLEMS = 50
 _MAX_TEXT = 500
 _JETSTREAM = "nats-"
@@ -88,9 +93,9 @@ def dead_letter(
 ) -> OutgoingMessage:
     """The DLQ message for an event: original headers and body, plus what went wrong."""
     original = {
-        (_KEPT_AS + name if name.lower().startswith(_JETSTREAM) else name): value
+        (_KEPT_AS + name if name.lower().startswith((_JETSTREAM, _INTERNAL)) else name): value
         for name, value in (headers or {}).items()
-        if name.lower() not in _OURS
+        if name.lower() != NATS_MSG_ID.lower()
     }
     clipped = _fit(original)
     record = {
@@ -160,9 +165,10 @@ def _record_json(record: dict[str, object]) -> str:
 
 
 def _read(raw: RawStreamMsg) -> DeadLetter:
-    headers = {name.removeprefix(_KEPT_AS): value for name, value in (raw.headers or {}).items()}
-    record = json.loads(headers.pop(DEAD_LETTER))
-    headers.pop(NATS_MSG_ID, None)
+    stored = dict(raw.headers or {})
+    record = json.loads(stored.pop(DEAD_LETTER))
+    stored.pop(NATS_MSG_ID, None)
+    headers = {name.removeprefix(_KEPT_AS): value for name, value in stored.items()}
     if record.get("original_msg_id"):
         headers[NATS_MSG_ID] = record["original_msg_id"]
     assert raw.seq is not None
@@ -209,19 +215,41 @@ async def scan(js: JetStreamContext, *, service: str | None = None, limit: int =
     return entries
 
 
-async def replay(js: JetStreamContext, entry: int) -> PubAck:
-    """Publish the entry's event again to its subject, for its consumer only, then remove the entry.
+def replay_subject(subject: str, consumer: str) -> str:
+    """Where a replay of an event stored on `subject` goes so that only `consumer` gets it: same stream, own filter."""
+    parts = subject.split(".")
+    return ".".join([*parts[:2], REPLAY, consumer, *parts[2:]])
 
-    The replay gets a new `Nats-Msg-Id` (the original may still be inside the stream's duplicate
-    window) but keeps its `ce-id`, so consumers that processed it before still see a duplicate.
+
+def replay_filter(subject_filter: str, consumer: str) -> str:
+    """The filter for a consumer's replays: `collab.in.*.…` → `collab.in._replay.<consumer>.>`."""
+    return ".".join([*subject_filter.split(".")[:2], REPLAY, consumer, ">"])
+
+
+def replayed(subject: str) -> tuple[str, str] | None:
+    """`(consumer, original subject)` for a replay subject; None for any other subject."""
+    parts = subject.split(".")
+    if len(parts) < 5 or parts[2] != REPLAY:
+        return None
+    return parts[3], ".".join([*parts[:2], *parts[4:]])
+
+
+async def replay(js: JetStreamContext, entry: int) -> tuple[DeadLetter, PubAck]:
+    """Publish the entry's event again, for its consumer only, then remove the entry.
+
+    The replay goes to `replay_subject` (in the stream the event came from), which only that consumer
+    reads: the others processed the event already. An entry of the unrouted-events consumer goes back
+    to its own subject, for whichever subscriptions route it now. The replay gets a new `Nats-Msg-Id`
+    (the original may still be inside the stream's duplicate window) but keeps its `ce-id`, so a
+    consumer that processed it before sees a duplicate.
     """
     letter = await read(js, entry)
     original_id = letter.headers.get(NATS_MSG_ID) or letter.event_id or f"{letter.stream}:{letter.stream_sequence}"
     headers = {
         **{name: value for name, value in letter.headers.items() if not name.lower().startswith(_JETSTREAM)},
         NATS_MSG_ID: f"{original_id}:replay:{entry}",
-        REPLAY_FOR: letter.consumer,
     }
-    ack = await publish(js, OutgoingMessage(letter.subject, headers, letter.body))
+    subject = letter.subject if letter.consumer == UNROUTED else replay_subject(letter.subject, letter.consumer)
+    ack = await publish(js, OutgoingMessage(subject, headers, letter.body))
     await js.delete_msg(STREAM, entry)
-    return ack
+    return letter, ack

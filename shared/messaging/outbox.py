@@ -8,12 +8,13 @@ import logging
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 
-from nats.js import JetStreamContext
+from nats.aio.client import Client
 from sqlalchemy import delete, func, insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from shared.messaging import observe
+from shared.messaging import batches, observe
 from shared.messaging.envelope import OutgoingMessage
+from shared.messaging.streams import stream_for
 from shared.messaging.tables import OutboxRow
 
 log = logging.getLogger(__name__)
@@ -49,13 +50,17 @@ class Relay:
     database do not publish the same rows; a relay that dies mid-way leaves its claim to expire
     and another publishes the rows again. Such a repeat carries the same `Nats-Msg-Id`, which
     JetStream drops within the stream's duplicate window (and the consumers' inbox after it).
-    Publishes of a batch are pipelined: all sent, then all acknowledgements awaited.
+
+    The rows of a claim bound for one stream go as one atomic batch (`batches`), in order: one
+    write to the stream instead of one per event. A batch the stream refuses (it holds one of the
+    rows already, after a relay died before deleting them; or the stream does not allow atomic
+    batches) is published again one event at a time, pipelined, so that duplicates are dropped.
     """
 
     def __init__(
         self,
         sessions: async_sessionmaker[AsyncSession],
-        js: JetStreamContext,
+        client: Client,
         *,
         postgres: bool,
         service: str = "",
@@ -66,7 +71,9 @@ class Relay:
         max_backoff: float = 10.0,
     ) -> None:
         self._sessions = sessions
-        self._js = js
+        self._client = client
+        self._js = client.jetstream()
+        self._refused: set[str] = set()
         self._postgres = postgres
         self._batch_size = batch_size
         self._poll_interval = poll_interval
@@ -127,6 +134,39 @@ class Relay:
         rows = await self._claim()
         if not rows:
             return 0
+        by_stream: dict[str, list[OutboxRow]] = {}
+        for row in rows:
+            by_stream.setdefault(stream_for(row.subject), []).append(row)
+        failures = await asyncio.gather(*(self._publish_in_order(stream, group) for stream, group in by_stream.items()))
+        failed = [(row.id, error) for failure in failures for row, error in failure]
+        unsent = {row_id for row_id, _ in failed}
+        sent = [row.id for row in rows if row.id not in unsent]
+        await self.mark_sent(sent)
+        self._published.inc(len(sent))
+        if failed:
+            await self._release(failed)
+            raise RuntimeError(f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}")
+        return len(sent)
+
+    async def _publish_in_order(self, stream: str, rows: Sequence[OutboxRow]) -> list[tuple[OutboxRow, BaseException]]:
+        """Publish the rows of one stream in atomic batches; after a failure, the rest wait (order)."""
+        for start in range(0, len(rows), batches.LIMIT):
+            chunk = rows[start : start + batches.LIMIT]
+            failed: list[tuple[OutboxRow, BaseException]] = []
+            try:
+                messages = [batches.Outgoing(row.subject, row.body, row.headers) for row in chunk]
+                await batches.publish_atomic(self._client, messages, timeout=self._publish_timeout)
+            except batches.BatchRefused as refusal:
+                self._note(stream, refusal)
+                failed = await self._publish_each(chunk)
+            except Exception as error:
+                failed = [(row, error) for row in chunk]
+            if failed:
+                return failed + [(row, failed[0][1]) for row in rows[start + len(chunk) :]]
+        return []
+
+    async def _publish_each(self, rows: Sequence[OutboxRow]) -> list[tuple[OutboxRow, BaseException]]:
+        """One publish per row, all sent before any acknowledgement is awaited; return those that failed."""
         results = await asyncio.gather(
             *(
                 self._js.publish(row.subject, row.body, timeout=self._publish_timeout, headers=row.headers)
@@ -134,16 +174,15 @@ class Relay:
             ),
             return_exceptions=True,
         )
-        sent = [row.id for row, result in zip(rows, results, strict=True) if not isinstance(result, BaseException)]
-        failed = [
-            (row.id, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)
-        ]
-        await self.mark_sent(sent)
-        self._published.inc(len(sent))
-        if failed:
-            await self._release(failed)
-            raise RuntimeError(f"{len(failed)} of {len(rows)} events not acknowledged: {failed[0][1]!r}")
-        return len(sent)
+        return [(row, result) for row, result in zip(rows, results, strict=True) if isinstance(result, BaseException)]
+
+    def _note(self, stream: str, refusal: batches.BatchRefused) -> None:
+        if refusal.code == batches.DUPLICATE:
+            log.debug("outbox: %s holds some of a batch already (%s); publishing it event by event", stream, refusal)
+        elif stream not in self._refused:  # an operator's setting: said once, not at every batch
+            self._refused.add(stream)
+            hint = " (`kakehashi streams apply --update` allows them)" if refusal.code == batches.DISABLED else ""
+            log.warning("outbox: %s; publishing to %s event by event%s", refusal, stream, hint)
 
     async def _measure(self) -> None:
         now = asyncio.get_running_loop().time()

@@ -39,6 +39,8 @@ class StreamSpec:
             duplicate_window=self.duplicate_window,
             num_replicas=replicas,
             allow_direct=True,
+            # The outbox relays publish a batch of rows as one atomic batch: one write for all of them.
+            allow_atomic=True,
         )
 
 
@@ -78,7 +80,7 @@ def stream_for(subject: str) -> str:
 # Settings whose difference breaks the system (events would be stored elsewhere, or consumed
 # away) versus settings an operator may tune on purpose (retention time, replicas, limits).
 _ESSENTIAL = ("subjects", "storage", "retention")
-_TUNABLE = ("max_age", "max_msg_size", "duplicate_window", "num_replicas", "discard")
+_TUNABLE = ("max_age", "max_msg_size", "duplicate_window", "num_replicas", "discard", "allow_atomic")
 
 Outcome = Literal["created", "unchanged", "tuned", "incompatible", "updated"]
 

@@ -30,6 +30,8 @@ _JETSTREAM_CONSUMING = (
     "$JS.API.CONSUMER.DURABLE.CREATE.>",
     "$JS.API.CONSUMER.INFO.>",
     "$JS.API.CONSUMER.MSG.NEXT.>",
+    # An ordered subscription's replica hands over its turn when it stops (shared.messaging.consumer).
+    "$JS.API.CONSUMER.UNPIN.>",
     "$JS.ACK.>",
 )
 REQUEST_SUBJECTS = {"training": ("kakehashi.api.training.>",)}

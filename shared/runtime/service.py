@@ -12,6 +12,7 @@ from typing import TypeVar
 
 import nats.errors
 from faststream import FastStream
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import text
@@ -19,10 +20,11 @@ from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from tenacity import AsyncRetrying, before_sleep_log, retry_if_exception_type, stop_after_delay, wait_exponential
 
+from shared.contracts.catalogue import all_contracts
 from shared.contracts.subjects import SERVICES
 from shared.messaging import inbox, outbox
 from shared.messaging.broker import make_broker
-from shared.messaging.consumer import Consumer, Policy, Subscription
+from shared.messaging.consumer import Consumer, Policy, Subscription, UnroutedEvents
 from shared.messaging.outbox import Relay
 from shared.messaging.transaction import Transaction
 from shared.runtime.health import HealthServer
@@ -98,6 +100,13 @@ class Service:
         return self._sessions
 
     @property
+    def client(self) -> Client:
+        """The broker's NATS connection (for what nats-py's JetStream API lacks, such as atomic batches)."""
+        client = self.broker.config.connection_state.connection
+        assert isinstance(client, Client)
+        return client
+
+    @property
     def js(self) -> JetStreamContext:
         stream = self.broker.config.connection_state.stream
         assert isinstance(stream, JetStreamContext)
@@ -170,7 +179,7 @@ class Service:
                 f"{'do' if len(missing) > 1 else 'does'} not exist: run `kakehashi streams apply` first"
             )
         assert self._engine is not None
-        self._relay = Relay(self.sessions, js, postgres=is_postgresql(self._engine), service=self.name)
+        self._relay = Relay(self.sessions, self.client, postgres=is_postgresql(self._engine), service=self.name)
         self._relay.start()
         for hook in self.startup:
             await hook(self)
@@ -186,6 +195,9 @@ class Service:
             )
             await consumer.start()
             self.consumers.append(consumer)
+        unrouted = UnroutedEvents(service=self.name, routed=self._inbound_filters(), js=js, policy=self.policy)
+        await unrouted.start()
+        self.consumers.append(unrouted)
         for hook in self.background:
             label = getattr(hook, "__name__", type(hook).__name__)
             self._tasks.append(asyncio.create_task(_supervised(hook, self), name=f"{self.name} {label}"))
@@ -197,6 +209,17 @@ class Service:
             ", ".join(consumer.durable for consumer in self.consumers) or "none",
             self._engine.url.render_as_string(hide_password=True),
         )
+
+    def _inbound_filters(self) -> list[str]:
+        """What subscriptions route on `collab.in.>`: every inbound contract of the system, and this service's own."""
+        contracts = [contract.route.filter for contract in all_contracts() if contract.route.direction == "inbound"]
+        own = [
+            subject_filter
+            for subscription in self.subscriptions
+            if subscription.stream == "COLLAB_IN"
+            for subject_filter in subscription.filter_subjects
+        ]
+        return [*contracts, *own]
 
     async def _finish(self) -> None:
         """Stop fetching, finish the batches in hand, publish what they emitted."""
@@ -246,22 +269,39 @@ class Service:
             await asyncio.sleep(_INBOX_SWEEP_INTERVAL)
 
 
+_OUTAGES = (OSError, TimeoutError, DBAPIError, nats.errors.Error)
+"""What a database or NATS that is away raises: waited out, not a bug."""
+_RESTART_PAUSE, _LONGEST_PAUSE = 5.0, 60.0
+
+
 async def _supervised(hook: Hook, service: Service) -> None:
-    """Run a background hook; if it fails, log and start it again after a pause (it must not die quietly)."""
+    """Run a background hook; if it fails, log and start it again after a pause (it must not die quietly).
+
+    An outage (database or NATS away) is one line each time, and the pause doubles up to a minute while
+    it lasts; anything else is a bug, logged with its traceback.
+    """
+    clock, pause = asyncio.get_running_loop().time, _RESTART_PAUSE
     while True:
+        began = clock()
         try:
             await hook(service)
             return
         except asyncio.CancelledError:
             raise
+        except _OUTAGES as error:
+            if clock() - began > _LONGEST_PAUSE:  # it had been running fine: a new outage
+                pause = _RESTART_PAUSE
+            log.warning("%s: background task %s stopped: %r; restarting it in %.0f s", service.name, hook, error, pause)
         except Exception:
-            log.exception("%s: background task %r failed; restarting it in 5 s", service.name, hook)
-            await asyncio.sleep(5)
+            pause = _RESTART_PAUSE
+            log.exception("%s: background task %r failed; restarting it in %.0f s", service.name, hook, pause)
+        await asyncio.sleep(pause)
+        pause = min(_LONGEST_PAUSE, pause * 2)
 
 
 def _patiently(what: str) -> AsyncRetrying:
     return AsyncRetrying(
-        retry=retry_if_exception_type((OSError, TimeoutError, DBAPIError, nats.errors.Error)),
+        retry=retry_if_exception_type(_OUTAGES),
         wait=wait_exponential(multiplier=0.2, max=5.0),
         stop=stop_after_delay(_STARTUP_PATIENCE),
         before_sleep=before_sleep_log(log, logging.WARNING),

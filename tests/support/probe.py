@@ -6,7 +6,8 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass, field, replace
 
 from nats.js import JetStreamContext
@@ -21,6 +22,7 @@ from shared.contracts.subjects import agency_source
 from shared.messaging.consumer import Subscription, on
 from shared.messaging.envelope import Event, OutgoingMessage, encode
 from shared.messaging.errors import PermanentError
+from shared.messaging.publisher import publish
 from shared.messaging.transaction import Transaction
 from shared.runtime.service import Service
 from shared.settings import ServiceSettings
@@ -104,12 +106,18 @@ def probe_settings(nats_url: str, database_url: str, **overrides: object) -> Ser
 
 
 def probe_service(
-    nats_url: str, database_url: str, probe: Probe, *, service: str = "matching", **overrides: object
+    nats_url: str,
+    database_url: str,
+    probe: Probe,
+    *,
+    service: str = "matching",
+    ordered: bool = True,
+    **overrides: object,
 ) -> Service:
     return Service(
         service,
         probe_settings(nats_url, database_url, **overrides),
-        subscriptions=[Subscription("probes", (on(ProbeRecorded, probe.record),))],
+        subscriptions=[Subscription("probes", (on(ProbeRecorded, probe.record),), ordered=ordered)],
     )
 
 
@@ -128,6 +136,15 @@ async def effects(service: Service, consumer: str | None = None) -> collections.
             query = query.where(Effect.consumer == consumer)
         rows = await session.execute(query)
         return collections.Counter(dict(rows.tuples().all()))
+
+
+async def committed_order(service: Service, consumer: str | None = None) -> list[str]:
+    """The probe ids whose effects were committed, in the order they were inserted."""
+    async with service.sessions() as session:
+        query = select(Effect.probe_id).order_by(Effect.id)
+        if consumer is not None:
+            query = query.where(Effect.consumer == consumer)
+        return list((await session.scalars(query)).all())
 
 
 def probe_event(
@@ -180,3 +197,19 @@ async def eventually(
 
 def ids(messages: Iterable[OutgoingMessage]) -> set[str]:
     return {message.id for message in messages}
+
+
+@asynccontextmanager
+async def running(service: Service) -> AsyncIterator[Service]:
+    """The service started, and stopped gracefully afterwards."""
+    await service.start()
+    try:
+        yield service
+    finally:
+        await service.stop()
+
+
+async def publish_in_order(js: JetStreamContext, messages: list[OutgoingMessage]) -> None:
+    """Publish one at a time, each acknowledged before the next: the stream holds them in this order."""
+    for message in messages:
+        await publish(js, message)

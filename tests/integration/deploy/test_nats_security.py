@@ -74,8 +74,13 @@ async def test_an_agency_publishes_only_under_its_own_prefix(secured: Secured, a
         await js.publish(foreign.subject, foreign.body, headers=foreign.headers, timeout=1)
     with pytest.raises(nats.errors.TimeoutError):
         await js.publish("collab.matching.match.proposed.v1", b"{}", timeout=1)
+    # Replays (for one consumer only) have a subject space of their own, which no agency may write to.
+    replay = dlq.replay_subject(own.subject, "matching-agencies")
+    with pytest.raises(nats.errors.TimeoutError):
+        await js.publish(replay, own.body, headers=own.headers, timeout=1)
     await th_dip.close()
     assert [m.subject for m in await stored(admin.jetstream(), "COLLAB_IN")] == [own.subject]
+    assert f'nats: permissions violation for publish to "{replay}"' in secured.violations
     assert 'nats: permissions violation for publish to "collab.in.jp-mie.probe.recorded.v1"' in secured.violations
 
 

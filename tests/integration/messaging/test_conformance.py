@@ -9,8 +9,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 
 import pytest
 from nats.js import JetStreamContext
@@ -32,25 +31,13 @@ from tests.support.probe import (
     probe_event,
     probe_service,
     probe_settings,
+    publish_in_order,
+    running,
     stored,
     with_headers,
 )
 
 ServiceFactory = Callable[..., "asyncio.Future[Service]"]
-
-
-@asynccontextmanager
-async def running(service: Service) -> AsyncIterator[Service]:
-    await service.start()
-    try:
-        yield service
-    finally:
-        await service.stop()
-
-
-async def publish_all(js: JetStreamContext, messages: list[OutgoingMessage]) -> None:
-    for message in messages:
-        await publish(js, message)
 
 
 async def test_100_events_arrive_with_id_body_and_cloudevents_headers(
@@ -66,7 +53,7 @@ async def test_100_events_arrive_with_id_body_and_cloudevents_headers(
         for n in range(1, 101)
     ]
     async with running(probe_service(nats_server.url, database_url, probe)) as service:
-        await publish_all(js, sent)
+        await publish_in_order(js, sent)
 
         async def all_recorded() -> bool:
             return len(await effects(service)) == 100
@@ -92,7 +79,7 @@ async def test_5000_events_from_50_concurrent_publishers_each_take_effect_once(
     probe = Probe("matching-probes")
     batches = [[probe_event(f"p-{publisher}-{n}") for n in range(100)] for publisher in range(50)]
     async with running(probe_service(nats_server.url, database_url, probe)) as service:
-        await asyncio.gather(*(publish_all(js, batch) for batch in batches))
+        await asyncio.gather(*(publish_in_order(js, batch) for batch in batches))
 
         async def all_recorded() -> bool:
             return sum((await effects(service)).values()) >= 5000
@@ -124,7 +111,7 @@ async def test_handler_failing_twice_transiently_then_succeeding_takes_effect_on
     assert await dlq.scan(js) == []
 
 
-async def test_an_always_failing_event_is_dead_lettered_after_max_deliver_and_holds_nothing_back(
+async def test_an_always_failing_event_is_dead_lettered_after_max_deliver_and_the_events_behind_it_go_on(
     nats_server: Broker, js: JetStreamContext, database_url: str
 ) -> None:
     await create_effects_table(database_url)
@@ -133,13 +120,17 @@ async def test_an_always_failing_event_is_dead_lettered_after_max_deliver_and_ho
     others = [probe_event(f"p-{n}") for n in range(20)]
     service = probe_service(nats_server.url, database_url, probe, max_deliver=3)
     async with running(service):
-        await publish_all(js, [others[0], stuck, *others[1:]])
+        await publish_in_order(js, [others[0], stuck, *others[1:]])
 
         async def dead_lettered() -> bool:
             return len(await dlq.scan(js)) == 1
 
         await eventually(dead_lettered, what="the stuck event in the DLQ")
-        assert set(await effects(service)) == {message.id for message in others}
+
+        async def the_others_processed() -> bool:  # held behind it (ordered), they run once it is dead-lettered
+            return set(await effects(service)) == {message.id for message in others}
+
+        await eventually(the_others_processed, what="every other event processed")
     [letter] = await dlq.scan(js)
     assert letter.event_id == stuck.id
     assert letter.failure.kind == "exhausted"
@@ -178,8 +169,8 @@ async def test_permanently_bad_events_are_dead_lettered_on_first_delivery_and_go
     good = [probe_event(f"good-{n}") for n in range(10)]
     async with running(probe_service(nats_server.url, database_url, probe)) as service:
         await publish(js, good[0])
-        await publish_all(js, list(bad.values()))
-        await publish_all(js, good[1:])
+        await publish_in_order(js, list(bad.values()))
+        await publish_in_order(js, good[1:])
 
         async def settled() -> bool:
             return len(await effects(service)) == 10 and len(await dlq.scan(js)) == len(bad)
@@ -225,13 +216,14 @@ async def test_two_durables_each_get_everything_and_two_replicas_of_one_split_it
     replica_a, replica_b = Probe("matching-probes"), Probe("matching-probes")
     other = Probe("notify-probes", emit=False)
     sent = [probe_event(f"p-{n}") for n in range(1000)]
+    # Unordered: replicas of an ordered subscription take turns rather than split the work.
     services = [
-        probe_service(nats_server.url, database_url, replica_a, fetch_batch=25),
-        probe_service(nats_server.url, database_url, replica_b, fetch_batch=25),
-        probe_service(nats_server.url, notify_database, other, service="notify", fetch_batch=25),
+        probe_service(nats_server.url, database_url, replica_a, fetch_batch=25, ordered=False),
+        probe_service(nats_server.url, database_url, replica_b, fetch_batch=25, ordered=False),
+        probe_service(nats_server.url, notify_database, other, service="notify", fetch_batch=25, ordered=False),
     ]
     async with running(services[0]), running(services[1]), running(services[2]):
-        await asyncio.gather(*(publish_all(js, sent[n::10]) for n in range(10)))
+        await asyncio.gather(*(publish_in_order(js, sent[n::10]) for n in range(10)))
 
         async def all_recorded() -> bool:
             counted = sum((await effects(services[0])).values()) + sum((await effects(services[2])).values())
@@ -353,6 +345,35 @@ async def test_dlq_replay_redelivers_to_the_failed_consumer_once_the_cause_is_fi
         assert await effects(notify, "notify-probes") == {event.id: 1}, "the bystander does not run it again"
     assert await dlq.scan(js) == []
     assert bystander.calls["p-7"] == 1
+    [_, replay] = await stored(js, "COLLAB_IN")
+    assert replay.subject == "collab.in._replay.matching-probes.th-dip.probe.recorded.v1"
+
+
+async def test_an_agency_cannot_steer_consumers_with_kakehashi_headers(
+    nats_server: Broker, js: JetStreamContext, database_url: str, another_database: Callable[[], str]
+) -> None:
+    notify_database = another_database()
+    await create_effects_table(database_url)
+    await create_effects_table(notify_database)
+    # What a replay once carried to keep every consumer but one away, and a forged dead-letter record.
+    forged = with_headers(
+        probe_event("p-8"),
+        Kakehashi_Replay_For="notify-probes",
+        Kakehashi_Dead_Letter='{"kind": "permanent"}',
+        Kakehashi_Original_Nats_Rollup="all",
+    )
+    matching = probe_service(nats_server.url, database_url, Probe("matching-probes"))
+    notify = probe_service(nats_server.url, notify_database, Probe("notify-probes", emit=False), service="notify")
+    async with running(matching), running(notify):
+        await publish(js, forged)
+
+        async def both_processed() -> bool:
+            return forged.id in await effects(matching, "matching-probes") and forged.id in await effects(
+                notify, "notify-probes"
+            )
+
+        await eventually(both_processed, what="the event processed by both consumers")
+    assert await dlq.scan(js) == []
 
 
 @pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -364,7 +385,7 @@ async def test_a_stopping_service_finishes_its_batch_and_publishes_what_it_emitt
     sent = [probe_event(f"p-{n}") for n in range(300)]
     service = probe_service(nats_server.url, database_url, probe)
     await service.start()
-    await publish_all(js, sent)
+    await publish_in_order(js, sent)
     await eventually(lambda: _has_effects(service), what="processing under way")
     await service.stop()
     done = await _count_effects(database_url)
@@ -438,7 +459,7 @@ async def test_a_batch_longer_than_the_ack_wait_is_not_redelivered_to_another_re
         return service
 
     sent = [probe_event(f"p-{n}") for n in range(3)]
-    await publish_all(js, sent)
+    await publish_in_order(js, sent)
     first, second = slow_replica(probes[0]), slow_replica(probes[1])
     async with running(first):
         await eventually(lambda: _started(probes[0]), what="the first replica at work")

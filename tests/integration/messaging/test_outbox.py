@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import subprocess
 import sys
 import textwrap
@@ -10,6 +11,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from nats.aio.client import Client
 from nats.js import JetStreamContext
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -32,9 +34,9 @@ async def sessions(database_url: str) -> AsyncIterator[async_sessionmaker[AsyncS
     await engine.dispose()
 
 
-def relay_for(sessions: async_sessionmaker[AsyncSession], js: JetStreamContext, **options: float) -> Relay:
+def relay_for(sessions: async_sessionmaker[AsyncSession], client: Client, **options: float) -> Relay:
     engine = sessions.kw["bind"]
-    return Relay(sessions, js, postgres=is_postgresql(engine), **options)  # type: ignore[arg-type]
+    return Relay(sessions, client, postgres=is_postgresql(engine), **options)  # type: ignore[arg-type]
 
 
 async def emit_noted(sessions: async_sessionmaker[AsyncSession], *probe_ids: str) -> list[str]:
@@ -46,10 +48,10 @@ async def emit_noted(sessions: async_sessionmaker[AsyncSession], *probe_ids: str
 
 
 async def test_committed_events_are_published_as_cloudevents_and_leave_the_outbox(
-    js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
+    nats_client: Client, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     event_ids = await emit_noted(sessions, "p-1", "p-2", "p-3")
-    assert await relay_for(sessions, js).publish_pending() == 3
+    assert await relay_for(sessions, nats_client).publish_pending() == 3
     messages = await stored(js, "MATCHING")
     assert [m.headers["Nats-Msg-Id"] for m in messages if m.headers] == event_ids
     first = messages[0].headers or {}
@@ -67,7 +69,7 @@ async def test_committed_events_are_published_as_cloudevents_and_leave_the_outbo
 
 
 async def test_a_rolled_back_transaction_publishes_nothing(
-    js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
+    nats_client: Client, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
     async def change_of_mind() -> None:
         async with sessions() as session, session.begin():
@@ -78,7 +80,7 @@ async def test_a_rolled_back_transaction_publishes_nothing(
 
     with pytest.raises(RuntimeError, match="changed my mind"):
         await change_of_mind()
-    assert await relay_for(sessions, js).publish_pending() == 0
+    assert await relay_for(sessions, nats_client).publish_pending() == 0
     assert await stored(js, "MATCHING") == []
 
 
@@ -92,7 +94,7 @@ CRASHING_RELAY = textwrap.dedent(
     async def main(nats_url, database_url):
         engine = create_engine(database_url)
         client = await nats.connect(nats_url)
-        relay = Relay(session_factory(engine), client.jetstream(), postgres=is_postgresql(engine), lease=0.5)
+        relay = Relay(session_factory(engine), client, postgres=is_postgresql(engine), lease=0.5)
 
         async def die_before_marking_sent(ids):
             os._exit(17)  # no cleanup, no rollback: as if the process were killed here
@@ -106,7 +108,11 @@ CRASHING_RELAY = textwrap.dedent(
 
 
 async def test_a_relay_dying_between_publish_and_mark_sent_leaves_the_event_in_the_stream_exactly_once(
-    nats_server: Broker, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession], database_url: str
+    nats_client: Client,
+    nats_server: Broker,
+    js: JetStreamContext,
+    sessions: async_sessionmaker[AsyncSession],
+    database_url: str,
 ) -> None:
     [event_id] = await emit_noted(sessions, "p-1")
     crashed = await asyncio.to_thread(
@@ -123,7 +129,7 @@ async def test_a_relay_dying_between_publish_and_mark_sent_leaves_the_event_in_t
         assert await pending_count(session) == 1, "but not marked it sent"
 
     await asyncio.sleep(0.6)  # the dead relay's claim expires
-    assert await relay_for(sessions, js).publish_pending() == 1
+    assert await relay_for(sessions, nats_client).publish_pending() == 1
     messages = await stored(js, "MATCHING")
     assert [m.headers["ce-id"] for m in messages if m.headers] == [event_id]
     async with sessions() as session:
@@ -131,9 +137,9 @@ async def test_a_relay_dying_between_publish_and_mark_sent_leaves_the_event_in_t
 
 
 async def test_the_relay_keeps_events_through_a_broker_outage(
-    nats_server: Broker, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
+    nats_client: Client, nats_server: Broker, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
 ) -> None:
-    relay = relay_for(sessions, js, publish_timeout=0.5)
+    relay = relay_for(sessions, nats_client, publish_timeout=0.5)
     event_ids = await emit_noted(sessions, "p-1", "p-2")
     nats_server.kill()
     with pytest.raises(RuntimeError, match="not acknowledged"):
@@ -150,3 +156,41 @@ async def test_the_relay_keeps_events_through_a_broker_outage(
         except RuntimeError:
             await asyncio.sleep(0.2)  # the client is still reconnecting
     assert [m.headers["ce-id"] for m in await stored(js, "MATCHING") if m.headers] == event_ids
+
+
+async def test_a_claim_goes_to_its_stream_as_one_atomic_batch_in_order(
+    nats_client: Client, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    event_ids = await emit_noted(sessions, *(f"p-{n}" for n in range(20)))
+    assert await relay_for(sessions, nats_client).publish_pending() == 20
+    messages = await stored(js, "MATCHING")
+    assert [m.headers["ce-id"] for m in messages if m.headers] == event_ids
+    assert len({m.headers["Nats-Batch-Id"] for m in messages if m.headers}) == 1, "stored in one write"
+
+
+async def test_a_batch_the_stream_partly_holds_already_is_published_event_by_event_each_once(
+    nats_client: Client, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    first, second, third = await emit_noted(sessions, "p-1", "p-2", "p-3")
+    async with sessions() as session:
+        row = (await session.scalars(select(OutboxRow).where(OutboxRow.event_id == second))).one()
+    await js.publish(row.subject, row.body, headers=row.headers)  # as a relay that died before deleting it
+
+    assert await relay_for(sessions, nats_client).publish_pending() == 3
+    messages = await stored(js, "MATCHING")
+    assert [m.headers["ce-id"] for m in messages if m.headers] == [second, first, third]
+    async with sessions() as session:
+        assert await pending_count(session) == 0
+
+
+async def test_a_stream_that_does_not_allow_atomic_batches_still_gets_every_event_in_order(
+    nats_client: Client, js: JetStreamContext, sessions: async_sessionmaker[AsyncSession]
+) -> None:
+    live = (await js.stream_info("MATCHING")).config
+    await js.update_stream(dataclasses.replace(live, allow_atomic=False))  # an operator's older stream
+    event_ids = await emit_noted(sessions, "p-1", "p-2", "p-3")
+    relay = relay_for(sessions, nats_client)
+    assert await relay.publish_pending() == 3
+    messages = await stored(js, "MATCHING")
+    assert [m.headers["ce-id"] for m in messages if m.headers] == event_ids
+    assert not any("Nats-Batch-Id" in (m.headers or {}) for m in messages), "published one by one"
