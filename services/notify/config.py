@@ -45,8 +45,12 @@ class NotifySettings(ServiceSettings):
     http_timeout: PositiveFloat = Field(15.0, description="Seconds for one webhook or LINE request.")
     # the dispatcher
     dispatch_interval: PositiveFloat = Field(1.0, description="Seconds between looks for notifications to send.")
-    dispatch_batch: Annotated[int, Field(ge=1, le=1000)] = Field(50, description="Notifications claimed at once.")
-    dispatch_concurrency: Annotated[int, Field(ge=1, le=100)] = Field(8, description="Sends in flight at once.")
+    dispatch_batch: Annotated[int, Field(ge=1, le=1000)] = Field(
+        200, description="Notifications claimed at once; those not begun within half the lease are given back."
+    )
+    dispatch_concurrency: Annotated[int, Field(ge=1, le=100)] = Field(
+        8, description="Sends in flight at once, and the most SMTP connections kept open."
+    )
     dispatch_lease: PositiveFloat = Field(
         120.0, description="Seconds a claimed notification is reserved for one replica; longer than any send."
     )

@@ -53,7 +53,7 @@ class Pace:
     """How often and how much the dispatcher sends; `drain` is what a stopping service gives sends under way."""
 
     interval: float = 1.0
-    batch: int = 50
+    batch: int = 200
     concurrency: int = 8
     lease: float = 120.0
     drain: float = 20.0
@@ -82,12 +82,18 @@ class Dispatcher:
     async def dispatch(self, service: Service) -> None:
         """Run until cancelled: send what is due; when nothing is, wait `interval` (or less when woken)."""
         async with self._open_senders() as senders:
+            failures = 0
             while True:
                 try:
                     handled = await self.dispatch_due(service, senders)
+                    failures = 0
                 except Exception as error:  # the database may be away for a while; so may we
-                    log.warning("notify dispatcher: %r; trying again in %.1f s", error, self._pace.interval)
-                    handled = 0
+                    # Waiting longer each time (up to a minute), woken or not: an outage is not knocked on.
+                    failures += 1
+                    pause = min(60.0, self._pace.interval * 2 ** min(failures, 10))
+                    log.warning("notify dispatcher: %r; trying again in %.1f s", error, pause)
+                    await asyncio.sleep(pause)
+                    continue
                 if not handled:
                     with contextlib.suppress(TimeoutError):
                         async with asyncio.timeout(self._pace.interval):
@@ -95,7 +101,25 @@ class Dispatcher:
                     self._wakeup.clear()
 
     async def dispatch_due(self, service: Service, senders: Mapping[Channel, Sender]) -> int:
-        """Claim one batch of due notifications and send them; return how many were claimed."""
+        """Claim one batch of due notifications and send them; return how many were claimed.
+
+        The service stopping does not cut it short, or rows would stay leased until their lease ran
+        out (a claim committing as the signal came, sends under way): what has not begun is released
+        at once, and sends under way finish and are recorded, for at most `drain` seconds.
+        """
+        work = asyncio.ensure_future(self._claim_and_send(service, senders))
+        try:
+            return await asyncio.shield(work)
+        except asyncio.CancelledError:
+            self._stopping = True
+            try:
+                async with asyncio.timeout(self._pace.drain):
+                    await work
+            except Exception as error:
+                log.warning("notify dispatcher stopped with sends unrecorded (%r); their lease frees them", error)
+            raise
+
+    async def _claim_and_send(self, service: Service, senders: Mapping[Channel, Sender]) -> int:
         now = datetime.now(UTC)
         # A send begun later than this might not be recorded before the lease ends, and another
         # dispatcher would send it too: such notifications are given back for the next claim.
@@ -115,17 +139,7 @@ class Dispatcher:
         sends = asyncio.gather(
             *(self._send(senders, slots, outcomes, notification, begin_by) for notification in claimed)
         )
-        work = asyncio.gather(sends, self._record(service, outcomes, expected=len(claimed)))
-        try:
-            await asyncio.shield(work)
-        except asyncio.CancelledError:
-            # The service is stopping: sends under way finish and are recorded, or they would be
-            # repeated by the next dispatcher once their lease ran out; those not begun are released.
-            self._stopping = True
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(self._pace.drain):
-                    await work
-            raise
+        await asyncio.gather(sends, self._record(service, outcomes, expected=len(claimed)))
         return len(claimed)
 
     async def _send(

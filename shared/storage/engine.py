@@ -49,7 +49,11 @@ def create_engine(url: str | URL, *, pool_size: int = 5) -> AsyncEngine:
 def _sqlite_engine(url: URL) -> AsyncEngine:
     if url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_async_engine(url, connect_args={"timeout": 30})
+    # One connection: every transaction takes the write lock anyway (below), so a second connection
+    # adds no concurrency, only unfairness: SQLite's busy handler polls with growing sleeps, and a
+    # consumer committing batch after batch would win the lock every time while the notify dispatcher
+    # starved. Waiting for the one connection is first come, first served.
+    engine = create_async_engine(url, connect_args={"timeout": 30}, pool_size=1, max_overflow=0, pool_timeout=300)
 
     # pysqlite opens transactions lazily and knows nothing of SAVEPOINT; take the transaction
     # over so that begin_nested() works and every transaction takes the write lock up front

@@ -1,7 +1,7 @@
 """Notify benchmark: 1,000 match proposals between 2,000 companies become 2,000 e-mails, exactly once.
 
 The notify service runs for real (NATS JetStream, its database, the dispatcher) with its default
-pace (50 claimed at a time, 8 sends in flight over at most 8 kept-open SMTP connections) against
+pace (200 claimed at a time, 8 sends in flight over at most 8 kept-open SMTP connections) against
 an aiosmtpd server in a process of its own on the same machine (in the benchmark's process, its
 thread would fight the service for the GIL). Reported, on SQLite and on PostgreSQL: how fast the proposals are
 staged as notifications (rendered in Thai or Japanese, saved with their inbox entries) and how fast

@@ -71,7 +71,8 @@ class Connections:
         self._closed = False
 
     async def hand_over(self, mail: Mail) -> None:
-        """One SMTP transaction; raises what `aiosmtplib` raises when the server does not accept the message."""
+        """One SMTP transaction; raises what `aiosmtplib` raises when the server does not take the message,
+        or `TimeoutError`."""
         async with self._slots:
             kept = self._kept()
             if kept is not None:
@@ -89,7 +90,7 @@ class Connections:
         await asyncio.gather(*(_quit(connection) for connection in idle))
 
     def _kept(self) -> _Connection | None:
-        """The most recently used open connection, if one may still be trusted; the others are closed."""
+        """The most recently used open connection that may still be trusted; stale ones met on the way are closed."""
         now = self._clock()
         while self._idle:
             connection = self._idle.pop()

@@ -30,8 +30,8 @@ _ENCODED_WORD_LIMIT = 75
 _PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~.-]+@[A-Za-z0-9.-]+")
 """An address written as is in a header: ASCII, nothing to quote or encode."""
 _PLAIN_TEXT = re.compile(r"[\x20-\x7e]*")
-_BASE64_LINE = re.compile(rb".{1,76}")
-"""Base64 lines as MIME has them (RFC 2045 6.8)."""
+_BASE64_LINE = 76
+"""Characters of a base64 line (RFC 2045 6.8)."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -115,7 +115,8 @@ def _body(text: str) -> tuple[str, bytes]:
     lines = data.splitlines()
     if data.isascii() and b"\0" not in data and all(len(line) <= LINE_LIMIT for line in lines):
         return "7bit", b"\r\n".join(lines) + b"\r\n"
-    return "base64", _BASE64_LINE.sub(b"\\g<0>\r\n", binascii.b2a_base64(data, newline=False))
+    encoded, width = binascii.b2a_base64(data, newline=False), _BASE64_LINE
+    return "base64", b"".join(encoded[start : start + width] + b"\r\n" for start in range(0, len(encoded), width))
 
 
 def _fold(name: str, value: str, *, utf8: bool) -> bytes:
