@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from typing import Literal
 
@@ -35,23 +36,50 @@ class _Draft:
     skills: frozenset[str] = EMPTY
 
     def reason(self, code: ReasonCode, side: Side | None) -> Reason:
-        values: dict[str, object] = {"code": code, "weight": round(self.weight, 4)}
-        if side is not None:
-            values["offered_by"] = side
-        if self.terms:
-            tags = sorted(term[len(TAG) :] for term in self.terms if term.startswith(TAG))
-            sectors = sorted(term[len(SECTOR) :] for term in self.terms if term.startswith(SECTOR))
-            if tags:
-                values["tags"] = tags
-            if sectors:
-                values["sectors"] = sectors
-        if self.partnerships:
-            values["partnerships"] = [kind for kind in _PARTNERSHIPS if kind in self.partnerships]
-        for name in ("fields", "languages", "certifications", "skills"):
-            if chosen := getattr(self, name):
-                values[name] = sorted(chosen)
-        # Validated: pydantic-core does it faster than model_construct, and it keeps us honest.
-        return Reason.model_validate(values)
+        return _reason(
+            code, side, round(self.weight, 4), self.terms, self.fields, self.partnerships, self.languages,
+            self.certifications, self.skills,
+        )  # fmt: skip
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _reason(
+    code: ReasonCode,
+    side: Side | None,
+    weight: float,
+    terms: frozenset[str],
+    fields: frozenset[str],
+    partnerships: frozenset[str],
+    languages: frozenset[str],
+    certifications: frozenset[str],
+    skills: frozenset[str],
+) -> Reason:
+    """A reason, made once for all the pairs it explains: weights and shared fields, languages or
+    sectors repeat from pair to pair, and a `Reason` is immutable."""
+    values: dict[str, object] = {"code": code, "weight": weight}
+    if side is not None:
+        values["offered_by"] = side
+    if terms:
+        tags = sorted(term[len(TAG) :] for term in terms if term.startswith(TAG))
+        sectors = sorted(term[len(SECTOR) :] for term in terms if term.startswith(SECTOR))
+        if tags:
+            values["tags"] = tags
+        if sectors:
+            values["sectors"] = sectors
+    if partnerships:
+        values["partnerships"] = [kind for kind in _PARTNERSHIPS if kind in partnerships]
+    for name, chosen in (
+        ("fields", fields), ("languages", languages), ("certifications", certifications), ("skills", skills),
+    ):  # fmt: skip
+        if chosen:
+            values[name] = sorted(chosen)
+    # Validated: pydantic-core does it faster than model_construct, and it keeps us honest.
+    return Reason.model_validate(values)
+
+
+def forget_made_reasons() -> None:
+    """Empty the cache of reasons, so that a measurement starts as a fresh process would."""
+    _reason.cache_clear()
 
 
 _PARTNERSHIPS: tuple[Partnership, ...] = (

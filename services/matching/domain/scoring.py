@@ -14,6 +14,7 @@ most 1, `need` bounds the score: the index uses that to stop early without losin
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from services.matching.domain.profiles import EMPTY, SECTOR, Company
@@ -127,10 +128,18 @@ def _measure(a: Company, b: Company, weights: Weights) -> _Measure:
         "certification_held": weights.certification if certified else 0.0,
         "verified_capability": weights.capability if capability_used else 0.0,
     }
-    factor = weights.base + sum(context.values())
+    value = combined(b_meets_a.coverage, a_meets_b.coverage, context.values(), weights.base)
     return _Measure(
-        need * factor, need, b_meets_a, a_meets_b, fields, partnerships, languages, sectors, capability_used, context
+        value, need, b_meets_a, a_meets_b, fields, partnerships, languages, sectors, capability_used, context
     )
+
+
+def combined(b_meets_a: float, a_meets_b: float, context: Iterable[float], base: float) -> float:
+    """The score from both coverages and the weights of the context terms that hold, in `Weights` order.
+
+    The one place the arithmetic is done: the index computes some scores without `score`, and they
+    must be the very same floating-point numbers."""
+    return (b_meets_a + a_meets_b) / 2 * (base + sum(context))
 
 
 def score(a: Company, b: Company, weights: Weights) -> float:

@@ -5,11 +5,19 @@ from __future__ import annotations
 import pytest
 
 from services.matching.domain.index import CandidateIndex, Ranked
-from services.matching.domain.profiles import Company, Vocabulary, read_profile
-from services.matching.domain.scoring import Weights
+from services.matching.domain.profiles import (
+    TAG,
+    Capability,
+    Company,
+    Vocabulary,
+    certification,
+    read_profile,
+    tag_text,
+)
+from services.matching.domain.scoring import Weights, score
 from shared.reference import industries, regions
 from shared.synthetic import agency_of, profiles
-from shared.taxonomy import load_fields
+from shared.taxonomy import load_fields, load_skills
 from tests.unit.matching.builders import mie_freezing_machinery, siam_coastal_foods
 
 WEIGHTS = Weights()
@@ -69,3 +77,38 @@ def test_a_changed_or_removed_company_is_found_as_it_now_is(companies: list[Comp
     assert siam.company_id not in index
     assert siam.company_id not in {r.company.company_id for r in index.search(mie, k=50, threshold=0.01)}
     assert ids(index.search(mie, k=5, threshold=0.2)) == ids(index.scan(mie, k=5, threshold=0.2))
+
+
+def trained(companies: list[Company]) -> list[Company]:
+    """Every third company with a verified capability from the skills taxonomy, as training would report it."""
+    skills = [
+        Capability(
+            skill.id,
+            frozenset(TAG + tag_text(tag) for tag in skill.tags),
+            frozenset(map(certification, skill.certifications)),
+        )
+        for skill in load_skills()
+    ]
+    return [
+        company.with_capabilities([skills[number % len(skills)]]) if number % 3 == 0 else company
+        for number, company in enumerate(companies)
+    ]
+
+
+@pytest.mark.parametrize(("k", "threshold"), [(3, 0.3), (1, 0.5), (20, 0.1)])
+def test_companies_with_certified_requests_or_trained_skills_are_found_as_a_full_scan_finds_them(
+    companies: list[Company], k: int, threshold: float
+) -> None:
+    with_skills = trained(companies)
+    stored, queries = with_skills[:2_700], with_skills[2_700:2_800]
+    assert any(company.capabilities for company in queries), "some new companies have trained skills"
+    assert any(need.certifications for company in queries for need in company.needs), "some name certifications"
+    index = CandidateIndex.build(WEIGHTS, stored)
+    for query in queries:
+        searched = index.search(query, k=k, threshold=threshold)
+        # Exactly the same numbers, not merely close ones: the index scores some groups as a whole.
+        expected = index.scan(query, k=k, threshold=threshold)
+        assert [(r.company.company_id, r.score) for r in searched] == [
+            (r.company.company_id, r.score) for r in expected
+        ], query.company_id
+        assert all(ranked.score == score(query, ranked.company, WEIGHTS) for ranked in searched)
