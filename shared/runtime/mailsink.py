@@ -50,11 +50,13 @@ class MailSink:
         self._on_mail = on_mail
         self._lock = threading.Lock()
         self.received: list[Mail] = []
+        self._kept_before = 0  # .eml files an earlier run left in the folder: numbering goes on after them
         self._controller = Controller(_Handler(self), hostname="127.0.0.1", port=self.port)
 
     def start(self) -> None:
         if self.folder is not None:
             self.folder.mkdir(parents=True, exist_ok=True)
+            self._kept_before = len(list(self.folder.glob("*.eml")))
         self._controller.start()
 
     def stop(self) -> None:
@@ -70,7 +72,7 @@ class MailSink:
         mail = Mail(sender, tuple(recipients), message)
         with self._lock:
             self.received.append(mail)
-            number = len(self.received)
+            number = self._kept_before + len(self.received)
         if self.folder is not None:
             (self.folder / f"{number:05d}.eml").write_bytes(content)
         if self._on_mail is not None:

@@ -19,7 +19,7 @@ from pathlib import Path
 import nats.errors
 import pytest
 from nats.js import JetStreamContext
-from nats.js.errors import NotFoundError
+from nats.js.errors import NotFoundError, ServiceUnavailableError
 from prometheus_client.parser import text_string_to_metric_families
 from sqlalchemy.engine import make_url
 
@@ -162,10 +162,14 @@ async def wait_until_settled(js: JetStreamContext, system: System, databases: Ma
     seen: list[tuple[int, ...]] = []
 
     async def settled() -> bool:
-        if await unsettled(js, system, databases) or system.crashed():
-            seen.clear()
+        try:
+            if await unsettled(js, system, databases) or system.crashed():
+                seen.clear()
+                return False
+            seen.append(await progress(js, system.sink))
+        except (nats.errors.TimeoutError, TimeoutError, ServiceUnavailableError):
+            seen.clear()  # a cluster that lost a node may not answer its API until it has elected leaders
             return False
-        seen.append(await progress(js, system.sink))
         return len(seen) >= 2 and seen[-1] == seen[-2]
 
     try:
@@ -362,7 +366,6 @@ async def test_an_unavailable_database_is_ridden_out_with_backoff(
         publishing = asyncio.create_task(agency.send_all(messages))
         await agency.until_acked(PROFILES // 3, publishing)
 
-        acked_at_outage = len(agency.acked)
         with contextlib.ExitStack() as outage:
             for proxy in proxies.values():
                 outage.enter_context(proxy.outage())
@@ -383,8 +386,15 @@ async def test_an_unavailable_database_is_ridden_out_with_backoff(
         # and none used up its deliveries (the DLQ is empty, checked above).
         matching = next(replica for replica in replicas if replica.service == "matching")
         retried = matching.counter("kakehashi_events_total", consumer="matching-agencies", outcome="retried")
-        assert matching.counter("kakehashi_events_total", consumer="matching-agencies", outcome="processed") == PROFILES
-        assert retried >= PROFILES - acked_at_outage, "each event published during the outage failed at least once"
+        # No profile was processed twice. A batch whose commit went through while the outage cut off the reply
+        # counts as duplicates when retried, as does any redelivery of an event already processed.
+        processed, duplicate = (
+            matching.counter("kakehashi_events_total", consumer="matching-agencies", outcome=outcome)
+            for outcome in ("processed", "duplicate")
+        )
+        assert processed <= PROFILES <= processed + duplicate, (processed, duplicate)
+        # Its subscription is ordered: the event at the head of the line failed and was retried, the others waited.
+        assert retried >= 1, "the event under way when the database went away failed and was retried"
         for replica in replicas:
             for consumer in _consumers(replica.metrics()):
                 tried = replica.counter("kakehashi_events_total", consumer=consumer, outcome="retried")
@@ -395,10 +405,9 @@ async def test_an_unavailable_database_is_ridden_out_with_backoff(
                 assert tried <= MAX_RETRIES_PER_EVENT * settled, (
                     f"{consumer}: {tried:.0f} retries, {settled:.0f} events"
                 )
-        # Nor did the services knock on the database all the while: consumers, relays and timers waited longer
-        # each time. (Not notify: its dispatcher looks for due notifications every KAKEHASHI_NOTIFY_DISPATCH_INTERVAL,
-        # 0.2 s here, come what may.)
-        for service in ("matching", "events", "training"):
+        # Nor did the services knock on the database all the while: consumers, relays, timers and notify's
+        # dispatcher waited longer each time.
+        for service in SERVICES:
             assert knocks[service] <= MAX_KNOCKS_PER_SECOND * lasted, (
                 f"{service}: {knocks[service]} connection attempts"
             )
