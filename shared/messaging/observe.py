@@ -5,11 +5,11 @@ from __future__ import annotations
 import contextlib
 import contextvars
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind
+from opentelemetry.trace import SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Counter, Gauge, Histogram
 
@@ -20,7 +20,8 @@ EVENTS = Counter(
 )
 HANDLER_SECONDS = Histogram(
     "kakehashi_handler_seconds",
-    "Time a handler took for one event (inside the batch transaction).",
+    "Time a handler took for one event (inside the batch transaction); a run handler's time is shared "
+    "equally among the events of the run.",
     ["service", "consumer", "type"],
     buckets=(0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5),
 )
@@ -88,6 +89,42 @@ def handling(*, event_id: str, event_type: str, subject: str, consumer: str, tra
             yield
         finally:
             IN_HAND.reset(token)
+
+
+@contextlib.contextmanager
+def handling_run(events: Sequence[tuple[str, str, str | None]], *, event_type: str, consumer: str) -> Iterator[None]:
+    """Handling several events (id, subject, traceparent) together: a span for each, as long as the run,
+    child of the trace it arrived with; in hand for logs, the first. No span is current meanwhile, so
+    what the run emits continues each event's own trace (`Transaction.emit`)."""
+    spans = [
+        _tracer.start_span(
+            f"handle {event_type}",
+            context=_propagator.extract({"traceparent": traceparent} if traceparent else {}),
+            kind=SpanKind.CONSUMER,
+            attributes={
+                "messaging.system": "nats",
+                "messaging.destination.name": subject,
+                "messaging.message.id": event_id,
+                "messaging.consumer.group.name": consumer,
+                "messaging.batch.message_count": len(events),
+            },
+        )
+        for event_id, subject, traceparent in events
+    ]
+    first = events[0]
+    trace_id = first[2][3:35] if first[2] and len(first[2]) > 35 else None
+    token = IN_HAND.set(InHand(first[0], event_type, consumer, trace_id))
+    try:
+        yield
+    except Exception as error:
+        for span in spans:
+            span.record_exception(error)
+            span.set_status(Status(StatusCode.ERROR, repr(error)))
+        raise
+    finally:
+        IN_HAND.reset(token)
+        for span in spans:
+            span.end()
 
 
 def current_traceparent() -> str | None:

@@ -15,7 +15,7 @@ and no idle cost. The loop runs on the FastStream broker's own connection.
 """
 
 from shared.messaging.consumer.loop import Consumer
-from shared.messaging.consumer.subscription import Handler, Policy, Route, Subscription, on
+from shared.messaging.consumer.subscription import Handler, Handling, Policy, Route, Subscription, on, on_runs
 from shared.messaging.consumer.unrouted import UnroutedEvents
 
-__all__ = ["Consumer", "Handler", "Policy", "Route", "Subscription", "UnroutedEvents", "on"]
+__all__ = ["Consumer", "Handler", "Handling", "Policy", "Route", "Subscription", "UnroutedEvents", "on", "on_runs"]

@@ -62,7 +62,8 @@ class _Delivery:
 class _HandlerFailed(Exception):
     """A handler raised inside a batch transaction run without savepoints."""
 
-    def __init__(self, delivery: _Delivery, error: Exception) -> None:
+    def __init__(self, delivery: _Delivery | None, error: Exception) -> None:
+        """`delivery` is the event whose handler raised; None when a run handler did (any of its events)."""
         super().__init__(repr(error))
         self.delivery = delivery
         self.error = error

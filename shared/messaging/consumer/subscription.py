@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import random
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
@@ -17,16 +17,49 @@ Handler = Callable[[Event[Any], Transaction], Awaitable[None]]
 
 
 @dataclass(frozen=True, slots=True)
+class Handling(Generic[C]):
+    """One event of a run handed to a handler together, and its own unit of work."""
+
+    event: Event[C]
+    tx: Transaction
+
+
+RunHandler = Callable[[Sequence[Handling[C]]], Awaitable[None]]
+
+
+@dataclass(frozen=True, slots=True)
 class Route(Generic[C]):
-    """One contract and the handler for it."""
+    """One contract and the handler for it.
+
+    `run`, when set, takes several consecutive events of the contract at once (see `on_runs`);
+    `handle` then hands it one event at a time.
+    """
 
     contract: type[C]
     handle: Callable[[Event[C], Transaction], Awaitable[None]]
+    run: RunHandler[C] | None = None
 
 
 def on(contract: type[C], handle: Callable[[Event[C], Transaction], Awaitable[None]]) -> Route[C]:
     """`on(ProfileSubmitted, handlers.submit_profile)`: a typed route for a subscription."""
     return Route(contract, handle)
+
+
+def on_runs(contract: type[C], handle: RunHandler[C]) -> Route[C]:
+    """`on_runs(MatchProposed, handlers.matches_proposed)`: a route whose handler takes runs of events.
+
+    A run is the consecutive events of one batch that have this contract, in stream order, each with
+    its own `Transaction` (what it emits, and its trace), all in the batch's database transaction: a
+    handler can then read and write for the whole run in a few statements rather than a few per event.
+    It must give the same result as handling the events one by one, in order: when it raises, the
+    consumer handles the run's events again one at a time, each in a savepoint of its own, to find
+    the one that failed.
+    """
+
+    async def one(event: Event[C], tx: Transaction) -> None:
+        await handle([Handling(event, tx)])
+
+    return Route(contract, one, handle)
 
 
 @dataclass(frozen=True, slots=True)
