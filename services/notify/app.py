@@ -33,7 +33,7 @@ from shared.contracts.events import (
 from shared.contracts.matching import MatchConfirmed, MatchProposed
 from shared.contracts.notify import Channel, NotificationRetryRequested
 from shared.contracts.training import SkillRecordUpdated
-from shared.messaging.consumer import Subscription, on
+from shared.messaging.consumer import Subscription, on, on_runs
 from shared.runtime.service import Service
 from shared.taxonomy import load_fields, load_skills
 
@@ -117,7 +117,7 @@ def build(settings: NotifySettings) -> Service:
             Subscription(
                 "agencies",
                 (
-                    on(ProfileSubmitted, agencies.profile_submitted),
+                    on_runs(ProfileSubmitted, agencies.profiles_submitted),
                     on(ProfileWithdrawn, agencies.profile_withdrawn),
                     on(PreferencesUpdated, agencies.preferences_updated),
                     on(WebhookRegistered, agencies.webhook_registered),
@@ -126,18 +126,21 @@ def build(settings: NotifySettings) -> Service:
             ),
             Subscription(
                 "matches",
-                (on(MatchProposed, upstream.match_proposed), on(MatchConfirmed, upstream.match_confirmed)),
+                (
+                    on_runs(MatchProposed, upstream.matches_proposed),
+                    on_runs(MatchConfirmed, upstream.matches_confirmed),
+                ),
             ),
             Subscription(
                 "events",
                 (
-                    on(RegistrationConfirmed, upstream.registration_confirmed),
-                    on(RegistrationWaitlisted, upstream.registration_waitlisted),
-                    on(RegistrationPromoted, upstream.registration_promoted),
-                    on(MeetingScheduled, upstream.meeting_scheduled),
+                    on_runs(RegistrationConfirmed, upstream.registrations),
+                    on_runs(RegistrationWaitlisted, upstream.registrations),
+                    on_runs(RegistrationPromoted, upstream.registrations),
+                    on_runs(MeetingScheduled, upstream.meetings_scheduled),
                 ),
             ),
-            Subscription("training", (on(SkillRecordUpdated, upstream.skill_record_updated),)),
+            Subscription("training", (on_runs(SkillRecordUpdated, upstream.skill_records_updated),)),
             Subscription("retries", (on(NotificationRetryRequested, upstream.retry_requested),)),
         ],
         startup=[announce_channels],

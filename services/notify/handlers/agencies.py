@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -14,6 +14,7 @@ from shared.contracts.agency.company import ProfileSubmitted, ProfileWithdrawn
 from shared.contracts.agency.info import BulletinPublished
 from shared.contracts.agency.notify import PreferencesUpdated, WebhookRegistered
 from shared.contracts.rejections import Problem
+from shared.messaging.consumer import Handling
 from shared.messaging.envelope import Event
 from shared.messaging.errors import PermanentError
 from shared.messaging.transaction import Transaction
@@ -41,24 +42,22 @@ class AgencyHandlers:
         self._secrets = webhook_secrets
         self._allow_http = allow_http_webhooks
 
-    async def profile_submitted(self, event: Event[ProfileSubmitted], tx: Transaction) -> None:
-        """Keep the contact of the newest profile; send what was waiting for this company."""
-        profile, session, now = event.data, tx.session, datetime.now(UTC)
+    async def profiles_submitted(self, items: Sequence[Handling[ProfileSubmitted]]) -> None:
+        """Keep the contact of each company's newest profile; send what was waiting for these companies."""
+        session, now = items[0].tx.session, datetime.now(UTC)
         await directory.lock_directory(session)
-        version = await directory.known_version(session, profile.company_id)
-        if version is not None and version > profile.profile_version:
-            return  # an older snapshot arriving late changes nothing
-        previous = await directory.save_recipient(session, _agency(event), profile, now)
-        contact = profile.contact
-        if previous is not None and previous[0] != contact.email:
-            await notifications.readdress(
-                session, company_id=profile.company_id, channel="email", address=contact.email
-            )
-        if previous is not None and previous[1] != contact.line_id:
-            await notifications.readdress(
-                session, company_id=profile.company_id, channel="line", address=contact.line_id
-            )
-        waiting = await directory.take_waiting(session, profile.company_id)
+        profiles = [(_agency(item.event), item.event.data) for item in items]
+        saved = await directory.save_recipients(session, profiles, now)
+        contacts = {item.event.data.company_id: item.event.data.contact for item in items}
+        for change in saved:
+            if change.previous is None:
+                continue
+            company_id, contact = change.company_id, contacts[change.company_id]
+            if change.previous[0] != contact.email:
+                await notifications.readdress(session, company_id=company_id, channel="email", address=contact.email)
+            if change.previous[1] != contact.line_id:
+                await notifications.readdress(session, company_id=company_id, channel="line", address=contact.line_id)
+        waiting = await directory.take_waiting(session, {change.company_id for change in saved})
         await self._notifier.deliver(session, waiting, now)
 
     async def profile_withdrawn(self, event: Event[ProfileWithdrawn], tx: Transaction) -> None:

@@ -44,11 +44,14 @@ class Notifier:
         preferences = await directory.preferences_of(session, list(known))
         webhooks = await directory.webhooks(session, {recipient.agency for recipient in known.values()})
         planned: list[tuple[Message, Recipient, tuple[Delivery, ...]]] = []
+        unknown = [message for message in messages if message.company_id not in known]
+        if unknown:
+            gone = await directory.withdrawn(session, {message.company_id for message in unknown})
+            waiting = [message for message in unknown if message.company_id not in gone]
+            await directory.keep_waiting(session, waiting, now)
         for message in messages:
             recipient = known.get(message.company_id)
             if recipient is None:
-                if not await directory.withdrawn(session, message.company_id):
-                    await directory.keep_waiting(session, message, now)
                 continue
             wishes, webhook = preferences[recipient.company_id], webhooks.get(recipient.agency)
             planned.append((message, recipient, routing.deliveries(message, recipient, wishes, webhook, self.enabled)))

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import delete, select, text
+from sqlalchemy import delete, inspect, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.domain.messages import CATEGORY, Kind, Message, Source
@@ -72,52 +73,80 @@ async def recipients(session: AsyncSession, company_ids: Sequence[str]) -> dict[
     return {row.company_id: _recipient(row) for row in rows}
 
 
-async def known_version(session: AsyncSession, company_id: str) -> int | None:
-    row = await session.get(RecipientRow, company_id)
-    return None if row is None else row.profile_version
+@dataclass(frozen=True, slots=True)
+class Saved:
+    """What saving a profile did: kept as the newest, with the contact it replaced (None: a company new here)."""
+
+    company_id: str
+    previous: tuple[str, str | None] | None
 
 
-async def save_recipient(
-    session: AsyncSession, agency: str, profile: ProfileSubmitted, now: datetime
-) -> tuple[str, str | None] | None:
-    """Keep what notifying the company needs from its profile (and nothing else), and its fields.
+async def save_recipients(
+    session: AsyncSession, profiles: Sequence[tuple[str, ProfileSubmitted]], now: datetime
+) -> list[Saved]:
+    """Keep what notifying each company needs from its profile (and nothing else), and its fields.
 
-    Returns the contact's previous (e-mail, LINE id), or None for a company new here.
+    `profiles` are (agency, profile) in the order they arrived, read and written in a few statements
+    whatever their number. A profile older than the one kept (a snapshot arriving late) changes
+    nothing and is left out of the result.
     """
-    contact = profile.contact
-    values = {
-        "agency": agency,
-        "country": profile.country,
-        "name": profile.name.model_dump(exclude_none=True),
-        "contact_name": contact.name,
-        "email": contact.email,
-        "line_id": contact.line_id,
-        "language": contact.preferred_language,
-        "profile_version": profile.profile_version,
-        "updated_at": now,
+    company_ids = sorted({profile.company_id for _, profile in profiles})
+    rows = {
+        row.company_id: row
+        for row in await session.scalars(select(RecipientRow).where(RecipientRow.company_id.in_(company_ids)))
     }
-    fields = set(profile.fields)
-    row = await session.get(RecipientRow, profile.company_id)
-    if row is None:
-        session.add(RecipientRow(company_id=profile.company_id, **values))
-        session.add_all(RecipientFieldRow(company_id=profile.company_id, field_id=f) for f in sorted(fields))
-        tombstone = await session.get(WithdrawnRow, profile.company_id)
-        if tombstone is not None:
-            await session.delete(tombstone)  # registered again after leaving
-        return None
-    previous = (row.email, row.line_id)
-    for name, value in values.items():
-        setattr(row, name, value)
-    held = {
-        held.field_id: held
-        for held in await session.scalars(
-            select(RecipientFieldRow).where(RecipientFieldRow.company_id == profile.company_id)
-        )
+    held: dict[str, dict[str, RecipientFieldRow]] = {}
+    for field_row in await session.scalars(
+        select(RecipientFieldRow).where(RecipientFieldRow.company_id.in_(company_ids))
+    ):
+        held.setdefault(field_row.company_id, {})[field_row.field_id] = field_row
+    tombstones = {
+        row.company_id: row
+        for row in await session.scalars(select(WithdrawnRow).where(WithdrawnRow.company_id.in_(company_ids)))
     }
-    for field_id in set(held) - fields:
-        await session.delete(held[field_id])
-    session.add_all(RecipientFieldRow(company_id=profile.company_id, field_id=f) for f in sorted(fields - set(held)))
-    return previous
+    saved = []
+    for agency, profile in profiles:
+        company_id, contact = profile.company_id, profile.contact
+        row = rows.get(company_id)
+        if row is not None and row.profile_version > profile.profile_version:
+            continue
+        values = {
+            "agency": agency,
+            "country": profile.country,
+            "name": profile.name.model_dump(exclude_none=True),
+            "contact_name": contact.name,
+            "email": contact.email,
+            "line_id": contact.line_id,
+            "language": contact.preferred_language,
+            "profile_version": profile.profile_version,
+            "updated_at": now,
+        }
+        previous = None
+        if row is None:
+            rows[company_id] = RecipientRow(company_id=company_id, **values)
+            session.add(rows[company_id])
+            if (tombstone := tombstones.pop(company_id, None)) is not None:
+                await session.delete(tombstone)  # registered again after leaving
+        else:
+            previous = (row.email, row.line_id)
+            for name, value in values.items():
+                setattr(row, name, value)
+        fields, theirs = set(profile.fields), held.setdefault(company_id, {})
+        for field_id in sorted(set(theirs) - fields):
+            await _remove(session, theirs.pop(field_id))
+        for field_id in sorted(fields - set(theirs)):
+            theirs[field_id] = RecipientFieldRow(company_id=company_id, field_id=field_id)
+            session.add(theirs[field_id])
+        saved.append(Saved(company_id, previous))
+    return saved
+
+
+async def _remove(session: AsyncSession, row: RecipientFieldRow) -> None:
+    """Delete a row, or forget one added in this transaction and not written yet."""
+    if inspect(row).pending:
+        session.expunge(row)
+    else:
+        await session.delete(row)
 
 
 async def in_fields(session: AsyncSession, fields: Sequence[str]) -> list[tuple[Recipient, list[str]]]:
@@ -195,8 +224,10 @@ async def remove_webhook(session: AsyncSession, agency: str) -> None:
     await session.execute(delete(WebhookRow).where(WebhookRow.agency == agency), execution_options=BULK)
 
 
-async def withdrawn(session: AsyncSession, company_id: str) -> bool:
-    return await session.get(WithdrawnRow, company_id) is not None
+async def withdrawn(session: AsyncSession, company_ids: Collection[str]) -> set[str]:
+    """Which of these companies withdrew."""
+    found = select(WithdrawnRow.company_id).where(WithdrawnRow.company_id.in_(sorted(company_ids)))
+    return set(await session.scalars(found))
 
 
 async def forget_company(session: AsyncSession, company_id: str, now: datetime) -> None:
@@ -208,14 +239,24 @@ async def forget_company(session: AsyncSession, company_id: str, now: datetime) 
         session.add(WithdrawnRow(company_id=company_id, withdrawn_at=now))
 
 
-async def keep_waiting(session: AsyncSession, message: Message, now: datetime) -> None:
-    """Park a message until its company's profile arrives (once per source and company)."""
-    exists = await session.scalar(
-        select(WaitingRow.id).where(
-            WaitingRow.source_key == message.source.key, WaitingRow.company_id == message.company_id
-        )
+async def keep_waiting(session: AsyncSession, messages: Sequence[Message], now: datetime) -> None:
+    """Park messages until their company's profile arrives (once per source and company)."""
+    if not messages:
+        return
+    parked = set(
+        (
+            await session.execute(
+                select(WaitingRow.source_key, WaitingRow.company_id).where(
+                    WaitingRow.company_id.in_(sorted({message.company_id for message in messages})),
+                    WaitingRow.source_key.in_(sorted({message.source.key for message in messages})),
+                )
+            )
+        ).tuples()
     )
-    if exists is None:
+    for message in messages:
+        if (message.source.key, message.company_id) in parked:
+            continue
+        parked.add((message.source.key, message.company_id))
         session.add(
             WaitingRow(
                 company_id=message.company_id,
@@ -230,10 +271,14 @@ async def keep_waiting(session: AsyncSession, message: Message, now: datetime) -
         )
 
 
-async def take_waiting(session: AsyncSession, company_id: str) -> list[Message]:
-    """The messages parked for a company, removed from the waiting room."""
+async def take_waiting(session: AsyncSession, company_ids: Collection[str]) -> list[Message]:
+    """The messages parked for these companies, in the order they were parked, removed from the waiting room."""
+    if not company_ids:
+        return []
     rows = (
-        await session.scalars(select(WaitingRow).where(WaitingRow.company_id == company_id).order_by(WaitingRow.id))
+        await session.scalars(
+            select(WaitingRow).where(WaitingRow.company_id.in_(sorted(company_ids))).order_by(WaitingRow.id)
+        )
     ).all()
     messages = [
         Message(
