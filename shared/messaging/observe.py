@@ -7,11 +7,14 @@ import contextvars
 import logging
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from opentelemetry import trace
-from opentelemetry.trace import SpanKind, Status, StatusCode
+from opentelemetry.trace import Span, SpanKind, Status, StatusCode
 from opentelemetry.trace.propagation.tracecontext import TraceContextTextMapPropagator
 from prometheus_client import Counter, Gauge, Histogram
+
+from shared.messaging.tracing import trace_id
 
 EVENTS = Counter(
     "kakehashi_events",
@@ -65,26 +68,33 @@ class EventContextFilter(logging.Filter):
         return True
 
 
-@contextlib.contextmanager
-def handling(*, event_id: str, event_type: str, subject: str, consumer: str, traceparent: str | None) -> Iterator[None]:
-    """A span for handling one event, child of the trace it arrived with, and the event in hand for logs."""
-    parent = _propagator.extract({"traceparent": traceparent} if traceparent else {})
-    with _tracer.start_as_current_span(
-        f"handle {event_type}",
-        context=parent,
-        kind=SpanKind.CONSUMER,
-        attributes={
+def _span_options(event_id: str, subject: str, consumer: str, traceparent: str | None) -> dict[str, Any]:
+    """How the span of handling one event starts: a consumer span, child of the trace it arrived with."""
+    return {
+        "context": _propagator.extract({"traceparent": traceparent} if traceparent else {}),
+        "kind": SpanKind.CONSUMER,
+        "attributes": {
             "messaging.system": "nats",
             "messaging.destination.name": subject,
             "messaging.message.id": event_id,
             "messaging.consumer.group.name": consumer,
         },
-    ) as span:
-        context = span.get_span_context()
-        trace_id = f"{context.trace_id:032x}" if context.is_valid else None
-        if trace_id is None and traceparent and len(traceparent) > 35:
-            trace_id = traceparent[3:35]
-        token = IN_HAND.set(InHand(event_id, event_type, consumer, trace_id))
+    }
+
+
+def _in_hand(span: Span, event_id: str, event_type: str, consumer: str, traceparent: str | None) -> InHand:
+    """The event for log lines, with the span's trace (or, tracing off, the trace it arrived with)."""
+    context = span.get_span_context()
+    trace = f"{context.trace_id:032x}" if context.is_valid else trace_id(traceparent)
+    return InHand(event_id, event_type, consumer, trace)
+
+
+@contextlib.contextmanager
+def handling(*, event_id: str, event_type: str, subject: str, consumer: str, traceparent: str | None) -> Iterator[None]:
+    """A span for handling one event, child of the trace it arrived with, and the event in hand for logs."""
+    options = _span_options(event_id, subject, consumer, traceparent)
+    with _tracer.start_as_current_span(f"handle {event_type}", **options) as span:
+        token = IN_HAND.set(_in_hand(span, event_id, event_type, consumer, traceparent))
         try:
             yield
         finally:
@@ -93,27 +103,16 @@ def handling(*, event_id: str, event_type: str, subject: str, consumer: str, tra
 
 @contextlib.contextmanager
 def handling_run(events: Sequence[tuple[str, str, str | None]], *, event_type: str, consumer: str) -> Iterator[None]:
-    """Handling several events (id, subject, traceparent) together: a span for each, as long as the run,
-    child of the trace it arrived with; in hand for logs, the first. No span is current meanwhile, so
-    what the run emits continues each event's own trace (`Transaction.emit`)."""
+    """Handling several events (id, subject, traceparent) together: a span for each, as long as the run;
+    in hand for logs, the first. No span is current meanwhile, so what the run emits continues each
+    event's own trace (`Transaction.emit`)."""
     spans = [
-        _tracer.start_span(
-            f"handle {event_type}",
-            context=_propagator.extract({"traceparent": traceparent} if traceparent else {}),
-            kind=SpanKind.CONSUMER,
-            attributes={
-                "messaging.system": "nats",
-                "messaging.destination.name": subject,
-                "messaging.message.id": event_id,
-                "messaging.consumer.group.name": consumer,
-                "messaging.batch.message_count": len(events),
-            },
-        )
+        _tracer.start_span(f"handle {event_type}", **_span_options(event_id, subject, consumer, traceparent))
         for event_id, subject, traceparent in events
     ]
-    first = events[0]
-    trace_id = first[2][3:35] if first[2] and len(first[2]) > 35 else None
-    token = IN_HAND.set(InHand(first[0], event_type, consumer, trace_id))
+    for span in spans:
+        span.set_attribute("messaging.batch.message_count", len(events))
+    token = IN_HAND.set(_in_hand(spans[0], events[0][0], event_type, consumer, events[0][2]))
     try:
         yield
     except Exception as error:

@@ -35,7 +35,7 @@ class Notifier:
 
         A message for a company whose profile we have not seen yet (it travels on another stream,
         so a match proposal may overtake it) waits for it; one for a company that withdrew is dropped.
-        A handful of queries, whatever the number of messages: this runs for every event of a batch.
+        A handful of queries, whatever the number of messages: handlers call it once per run of events.
         """
         if not messages:
             return 0

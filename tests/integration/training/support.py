@@ -25,6 +25,7 @@ from shared.contracts.training import SkillRecordUpdated
 from shared.messaging.envelope import OutgoingMessage, encode
 from shared.messaging.publisher import publish
 from shared.runtime.service import Service
+from tests.support.probe import running as running  # the training tests' import of it
 from tests.support.probe import stored
 from tests.unit.training.builders import course_payload, simple_payload, statement, xapi_payload
 
@@ -47,15 +48,6 @@ def training_service(nats_url: str, database_url: str, **overrides: object) -> S
         }
     )
     return build(settings)
-
-
-@asynccontextmanager
-async def running(service: Service) -> AsyncIterator[Service]:
-    await service.start()
-    try:
-        yield service
-    finally:
-        await service.stop()
 
 
 def event(data: Contract, *, agency: str = "jp-mie", event_id: str | None = None) -> OutgoingMessage:
