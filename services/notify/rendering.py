@@ -138,7 +138,12 @@ class Renderer:
     ) -> None:
         self._fields = fields
         self._skills = skills
-        self._env = Environment(
+        # One environment per language, whose globals name it: the filters read it from there, so the
+        # shared macros import without context and are built once per language, not once per message.
+        self._envs = {language: self._environment(templates, language) for language in LANGUAGES}
+
+    def _environment(self, templates: Path, language: Language) -> Environment:
+        env = Environment(
             loader=FileSystemLoader(templates),
             undefined=StrictUndefined,
             autoescape=False,  # plain text: e-mail text/plain, LINE text, JSON strings
@@ -147,7 +152,8 @@ class Renderer:
             keep_trailing_newline=False,
             auto_reload=False,  # templates ship with the code: compiled once, their files not checked on each render
         )
-        self._env.filters.update(
+        env.globals["language"] = language
+        env.filters.update(
             t=_with_language(localized),
             date=_with_place(format_date),
             time=_with_place(format_time),
@@ -164,16 +170,17 @@ class Renderer:
             language_name=_with_language(_language_name),
             country=_with_language(lambda value, language: Locale(language).territories.get(value, value)),
         )
+        return env
 
     def render(self, kind: Kind, language: Language, zone: str, facts: Facts, recipient: Mapping[str, Any]) -> Rendered:
         """`facts` of a message of `kind`, for `recipient` (its `name` and `contact_name`), in `language`."""
         try:
-            template = self._env.get_template(f"{kind}/{language}.j2")
+            template = self._envs[language].get_template(f"{kind}/{language}.j2")
             written_in = language
         except TemplateNotFound:
-            template = self._env.get_template(f"{kind}/{FALLBACK}.j2")
+            template = self._envs[FALLBACK].get_template(f"{kind}/{FALLBACK}.j2")
             written_in = FALLBACK
-        module = template.make_module({**facts, "recipient": recipient, "language": written_in, "zone": zone})
+        module = template.make_module({**facts, "recipient": recipient, "zone": zone})
         subject, body = getattr(module, "subject", None), getattr(module, "body", None)
         if subject is None or body is None:
             raise ValueError(f"template {template.name} must set both subject and body")
