@@ -30,7 +30,7 @@ from shared.messaging.transaction import Transaction
 from shared.runtime.health import HealthServer
 from shared.runtime.observability import configure_logging, configure_tracing
 from shared.settings import ConfigError, ServiceSettings, load_settings
-from shared.storage import create_engine, is_postgresql, migrate, session_factory
+from shared.storage import create_engine, is_postgresql, migrate, reachable, session_factory
 from shared.taxonomy import TaxonomyError
 
 log = logging.getLogger(__name__)
@@ -249,8 +249,8 @@ class Service:
             problems["nats"] = "not connected"
         if self._engine is not None:
             try:
-                async with asyncio.timeout(2), self._engine.connect() as database:
-                    await database.execute(text("SELECT 1"))
+                async with asyncio.timeout(2):
+                    await reachable(self._engine)
             except Exception as error:
                 problems["database"] = f"unreachable: {error!r}"[:300]
         else:

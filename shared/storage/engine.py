@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import sqlite3
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import event
+from sqlalchemy import event, text
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker, create_async_engine
 
@@ -73,6 +75,29 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
+
+
+async def reachable(engine: AsyncEngine) -> None:
+    """Raise when the database cannot be read: what a readiness probe asks.
+
+    SQLite is read over a connection of its own, not the engine's one connection: while a long
+    batch holds that one, the database is busy, not away. In WAL mode the read does not wait for
+    the batch's write lock, so it answers at once.
+    """
+    if engine.dialect.name == "sqlite" and engine.url.database not in (None, "", ":memory:"):
+        await asyncio.to_thread(_read_sqlite, Path(engine.url.database))
+        return
+    async with engine.connect() as connection:
+        await connection.execute(text("SELECT 1"))
+
+
+def _read_sqlite(path: Path) -> None:
+    # Read-only: a missing file is an error here, not a new empty database.
+    connection = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=2)
+    try:
+        connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
+    finally:
+        connection.close()
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -15,12 +15,14 @@ from pathlib import Path
 import asyncpg
 import pytest
 from nats.js import JetStreamContext
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from shared.messaging.publisher import publish
 from tests.support.cli import ROOT
 from tests.support.infra import Broker
 from tests.support.probe import (
+    Effect,
     Probe,
     create_effects_table,
     effects,
@@ -134,3 +136,40 @@ async def test_a_service_process_logs_json_with_event_and_trace_ids_and_traces_e
     assert noted.headers is not None
     emitted = noted.headers["traceparent"]
     assert emitted == f"00-{trace_id}-{handled['context']['span_id'][2:]}-01", "the emitted event continues the trace"
+
+
+@pytest.mark.usefixtures("js")  # the streams
+async def test_a_sqlite_service_stays_ready_while_a_long_transaction_holds_its_connection(
+    nats_server: Broker, tmp_path: Path
+) -> None:
+    """Busy is not away: the probe reads the file over a connection of its own, not the engine's one."""
+    url = f"sqlite:///{tmp_path}/matching.db"
+    await create_effects_table(url)
+    service = probe_service(nats_server.url, url, Probe("matching-probes"))
+    await service.start()
+    base = f"http://127.0.0.1:{service.health.port}"
+    try:
+        holding, release = asyncio.Event(), asyncio.Event()
+
+        async def hold() -> None:
+            async with service.transaction() as tx:
+                await tx.session.execute(select(func.count()).select_from(Effect))  # takes the connection
+                holding.set()
+                await release.wait()
+
+        holder = asyncio.create_task(hold())
+        await holding.wait()
+        await asyncio.sleep(2.5)  # longer than the probe's own deadline (2 s)
+        status, body = await asyncio.to_thread(_get, f"{base}/readyz")
+        assert (status, json.loads(body)) == (200, {"status": "ready"})
+        release.set()
+        await holder
+
+        # The file gone is an outage, though the service's open connection still reads it.
+        for suffix in ("", "-wal", "-shm"):
+            (tmp_path / f"matching.db{suffix}").unlink(missing_ok=True)
+        status, body = await asyncio.to_thread(_get, f"{base}/readyz")
+        assert status == 503
+        assert "database" in json.loads(body)["problems"]
+    finally:
+        await service.stop()
