@@ -54,8 +54,8 @@ class _Shard:
     def __init__(self, saturation: int) -> None:
         self.slots: dict[str, int] = {}
         self.companies: list[Company | None] = []
-        self.ids: list[str] = []
-        """The company id in each slot ("" when free): what tie-breaks read, without the company."""
+        self.hashes: list[int] = []
+        """The hash of the company id in each slot (0 when free): what tie-breaks read, without the company."""
         self.traits: list[Traits] = []
         self.free: list[int] = []
         self.offered: dict[str, int] = {}
@@ -78,11 +78,11 @@ class _Shard:
     def put(self, company: Company, traits: Traits) -> None:
         if self.free:
             slot = self.free.pop()
-            self.companies[slot], self.ids[slot], self.traits[slot] = company, company.company_id, traits
+            self.companies[slot], self.hashes[slot], self.traits[slot] = company, id_hash(company.company_id), traits
         else:
             slot = len(self.companies)
             self.companies.append(company)
-            self.ids.append(company.company_id)
+            self.hashes.append(id_hash(company.company_id))
             self.traits.append(traits)
         self.slots[company.company_id] = slot
         bit = 1 << slot
@@ -109,7 +109,7 @@ class _Shard:
                 else:
                     del postings[key]
         self.companies[slot] = None
-        self.ids[slot] = ""
+        self.hashes[slot] = 0
         self.traits[slot] = ()
         self.free.append(slot)
         return company
@@ -122,7 +122,7 @@ class _Shard:
         for slot, (company, traits) in enumerate(entries):
             self.slots[company.company_id] = slot
             self.companies.append(company)
-            self.ids.append(company.company_id)
+            self.hashes.append(id_hash(company.company_id))
             self.traits.append(traits)
             levels[self.level(company)].append(slot)
             for found, keys in zip(slots_of, (company.offered, company.requested, traits), strict=True):
@@ -248,7 +248,7 @@ class CandidateIndex:
 
     def scan(self, company: Company, *, k: int, threshold: float) -> list[Ranked]:
         """What `search` returns, found by scoring every stored company: the brute-force baseline."""
-        best: list[tuple[float, str, Ranked]] = []
+        best: list[tuple[float, int, Ranked]] = []
         for country in self.partner_countries(company.country):
             for candidate in self._shards[country].companies:
                 if candidate is None or candidate.company_id == company.company_id:
@@ -312,7 +312,8 @@ class _Search:
         self.k = k
         self.threshold = threshold
         self.floor = threshold
-        self.best: list[tuple[float, str, Ranked]] = []
+        self.best: list[tuple[float, int, Ranked]] = []
+        self.own = id_hash(company.company_id)
         self.context = (
             weights.field,
             weights.partnership,
@@ -383,8 +384,8 @@ class _Search:
         value = combined(b_meets_a, a_meets_b, [*context, 0.0, 0.0], self.weights.base)
         if value < self.threshold:
             return
-        own, ids, companies = self.company.company_id, sweep.shard.ids, sweep.shard.companies
-        tied = [(tie_break(own, ids[slot]), slot) for slot in members(found)]
+        own, hashes, companies = self.own, sweep.shard.hashes, sweep.shard.companies
+        tied = [(_mix(own ^ hashes[slot]), slot) for slot in members(found)]
         # Equally good, so only the first k by tie-break can make it in: no other member needs ranking.
         for tie, slot in heapq.nsmallest(self.k, tied):
             candidate = companies[slot]
@@ -398,14 +399,14 @@ class _Search:
             assert candidate is not None
             value = score(self.company, candidate, self.weights)
             if value >= self.threshold:
-                self._keep(value, candidate, tie_break(self.company.company_id, candidate.company_id))
+                self._keep(value, candidate, _mix(self.own ^ sweep.shard.hashes[slot]))
 
-    def _keep(self, value: float, candidate: Company, tie: str) -> None:
+    def _keep(self, value: float, candidate: Company, tie: int) -> None:
         if _keep(self.best, value, tie, candidate, self.k) and len(self.best) == self.k:
             self.floor = max(self.floor, -self.best[-1][0])
 
 
-def _keep(best: list[tuple[float, str, Ranked]], value: float, tie: str, candidate: Company, k: int) -> bool:
+def _keep(best: list[tuple[float, int, Ranked]], value: float, tie: int, candidate: Company, k: int) -> bool:
     """Insert into the k best (by score, ties by `tie_break`); whether it made it in."""
     if len(best) == k and (-value, tie) >= best[-1][:2]:
         return False
@@ -414,8 +415,25 @@ def _keep(best: list[tuple[float, str, Ranked]], value: float, tie: str, candida
     return True
 
 
-def tie_break(one: str, other: str) -> str:
+def tie_break(one: str, other: str) -> int:
     """The order among equally good partners: a hash of the pair, the same from either side and in every
-    process, so that equally good partners share the proposals instead of the lowest ids taking them all."""
-    first, second = (one, other) if one < other else (other, one)
-    return hashlib.blake2b(f"{first}|{second}".encode(), digest_size=8).hexdigest()
+    process, so that equally good partners share the proposals instead of the lowest ids taking them all.
+
+    It mixes the XOR of the two ids' hashes, each computed once per company (`id_hash`): ranking a tied
+    group costs a few integer operations per member, not a hash of a string."""
+    return _mix(id_hash(one) ^ id_hash(other))
+
+
+def id_hash(company_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(company_id.encode(), digest_size=8).digest(), "little")
+
+
+_MASK = (1 << 64) - 1
+
+
+def _mix(value: int) -> int:
+    """SplitMix64's finaliser: a bijection whose output bits each depend on every input bit, so that the
+    order it gives is not that of the XOR (which would rank a company's nearest hashes first for all)."""
+    value = (value ^ (value >> 30)) * 0xBF58476D1CE4E5B9 & _MASK
+    value = (value ^ (value >> 27)) * 0x94D049BB133111EB & _MASK
+    return value ^ (value >> 31)
