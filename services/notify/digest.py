@@ -21,7 +21,7 @@ _BATCH = 500
 
 
 class Digester:
-    """A `background` task: at each tick of its clock, digests everything queued until then."""
+    """A `background` task: at each tick of its clock, digests everything queued by then."""
 
     def __init__(self, notifier: Notifier, clock: DigestClock, on_staged: Callable[[], None] = lambda: None) -> None:
         self._notifier = notifier
@@ -43,7 +43,7 @@ class Digester:
                 self._on_staged()
 
     async def compose(self, service: Service, *, until: datetime) -> int:
-        """Digest the bulletins queued until `until`; return how many notifications were staged.
+        """Digest the bulletins queued so far, as of `until` (the tick); return how many notifications were staged.
 
         Each batch is one transaction: the items are taken (locked, on PostgreSQL, against another
         replica's digest) and marked with the digest that holds them, together with its notifications.
@@ -52,7 +52,7 @@ class Digester:
         while True:
             async with service.transaction() as tx:
                 await directory.lock_directory(tx.session)  # before the items' row locks: see lock_directory
-                queued = await bulletins.take_for_digest(tx.session, until=until, limit=_BATCH)
+                queued = await bulletins.take_for_digest(tx.session, limit=_BATCH)
                 if not queued:
                     return staged
                 for company_id, items in queued.items():

@@ -9,7 +9,7 @@ staged twice by other paths (a bulletin published again) finds its ids taken and
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterator, Sequence
 from datetime import datetime
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -57,23 +57,20 @@ class Notifier:
             planned.append((message, recipient, routing.deliveries(message, recipient, wishes, webhook, self.enabled)))
         ids = [delivery.notification_id for _, _, deliveries in planned for delivery in deliveries]
         taken = await notifications.existing(session, ids)
-        staged = 0
-        for message, recipient, deliveries in planned:
-            staged += self._stage(session, message, recipient, deliveries, taken, now)
-        return staged
+        staged = [
+            one
+            for message, recipient, deliveries in planned
+            for one in self._written(message, recipient, deliveries, taken)
+        ]
+        await notifications.stage(session, staged, now)
+        return len(staged)
 
-    def _stage(
-        self,
-        session: AsyncSession,
-        message: Message,
-        recipient: Recipient,
-        deliveries: Sequence[Delivery],
-        taken: set[str],
-        now: datetime,
-    ) -> int:
+    def _written(
+        self, message: Message, recipient: Recipient, deliveries: Sequence[Delivery], taken: set[str]
+    ) -> Iterator[Staged]:
+        """The message's notifications not staged before, each rendered in its reader's language."""
         written: dict[str, Rendered] = {}
         reader = {"company_id": recipient.company_id, "name": recipient.name, "contact_name": recipient.contact_name}
-        count = 0
         for delivery in deliveries:
             if delivery.notification_id in taken:
                 continue
@@ -88,7 +85,5 @@ class Notifier:
                     message, delivery, subject=text.subject, text=text.body, language=text.language
                 )
                 body = json.dumps(document, ensure_ascii=False, separators=(",", ":"))
-            notifications.stage(session, Staged(message, delivery, text.subject, body, text.language), now)
+            yield Staged(message, delivery, text.subject, body, text.language)
             taken.add(delivery.notification_id)
-            count += 1
-        return count

@@ -38,8 +38,11 @@ async def queue_for_digest(
         )
 
 
-async def take_for_digest(session: AsyncSession, *, until: datetime, limit: int) -> dict[str, list[tuple[int, Facts]]]:
-    """Bulletins queued before `until` and not in a digest yet, by company, oldest first.
+async def take_for_digest(session: AsyncSession, *, limit: int) -> dict[str, list[tuple[int, Facts]]]:
+    """Bulletins queued (committed) and not in a digest yet, by company, oldest first.
+
+    Not those queued before the digest's time: the bulletins of one batch of events, committed together,
+    are read at different moments, and a cut by time could put one in this digest, the next in another.
 
     Rows are locked (skipping those another replica holds) until `mark_digested` in the same
     transaction, so two replicas never put one bulletin in two digests.
@@ -50,7 +53,7 @@ async def take_for_digest(session: AsyncSession, *, until: datetime, limit: int)
             BulletinRow,
             (BulletinRow.agency == DigestItemRow.agency) & (BulletinRow.bulletin_id == DigestItemRow.bulletin_id),
         )
-        .where(DigestItemRow.digest_id.is_(None), DigestItemRow.created_at <= until)
+        .where(DigestItemRow.digest_id.is_(None))
         .order_by(DigestItemRow.company_id, DigestItemRow.id)
         .limit(limit)
     )

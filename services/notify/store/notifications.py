@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import insert, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.notify.domain.messages import Message
@@ -39,29 +39,36 @@ async def existing(session: AsyncSession, notification_ids: Sequence[str]) -> se
     return set(rows)
 
 
-def stage(session: AsyncSession, staged: Staged, now: datetime) -> None:
-    """Add a pending notification; the dispatcher sends it once the transaction commits."""
-    message, delivery = staged.message, staged.delivery
-    session.add(
-        NotificationRow(
-            notification_id=delivery.notification_id,
-            kind=message.kind,
-            category=message.category,
-            channel=delivery.channel,
-            company_id=message.company_id,
-            other_company_id=message.other_company_id,
-            agency=delivery.agency,
-            source_event_id=message.source.event_id,
-            source_event_type=message.source.event_type,
-            language=staged.language,
-            address=delivery.address,
-            subject=staged.subject,
-            body=staged.body,
-            status=PENDING,
-            attempts=0,
-            next_attempt_at=now,
-            created_at=now,
-        )
+async def stage(session: AsyncSession, staged: Sequence[Staged], now: datetime) -> None:
+    """Add pending notifications, in one statement; the dispatcher sends them once the transaction commits.
+
+    An INSERT of plain rows, not objects: the session need not track what it will not read again."""
+    if not staged:
+        return
+    await session.execute(
+        insert(NotificationRow),
+        [
+            {
+                "notification_id": one.delivery.notification_id,
+                "kind": one.message.kind,
+                "category": one.message.category,
+                "channel": one.delivery.channel,
+                "company_id": one.message.company_id,
+                "other_company_id": one.message.other_company_id,
+                "agency": one.delivery.agency,
+                "source_event_id": one.message.source.event_id,
+                "source_event_type": one.message.source.event_type,
+                "language": one.language,
+                "address": one.delivery.address,
+                "subject": one.subject,
+                "body": one.body,
+                "status": PENDING,
+                "attempts": 0,
+                "next_attempt_at": now,
+                "created_at": now,
+            }
+            for one in staged
+        ],
     )
 
 

@@ -121,11 +121,13 @@ async def stage_e_mails(service: Service, count: int) -> None:
     """`count` e-mails in Thai staged in one transaction, as a batch of events stages them: the dispatcher
     finds them all at once."""
     now = datetime.now(UTC)
+    staged = []
+    for n in range(count):
+        company = f"th-01055500{n:05d}"
+        source = Source(f"e-{n}", f"e-{n}", "collab.events.registration.confirmed.v1")
+        message = Message("registration_confirmed", company, source, facts={})
+        delivery = Delivery(f"n-{n:032x}", "email", f"contact-{n}@siamcoastal.example", "th", "Asia/Bangkok")
+        text = "เรียน คุณสมชาย\n\nการลงทะเบียนของท่านได้รับการยืนยันแล้ว\n" * 5
+        staged.append(Staged(message, delivery, f"ยืนยันการลงทะเบียน {n}", text, "th"))
     async with service.transaction() as tx:
-        for n in range(count):
-            company = f"th-01055500{n:05d}"
-            source = Source(f"e-{n}", f"e-{n}", "collab.events.registration.confirmed.v1")
-            message = Message("registration_confirmed", company, source, facts={})
-            delivery = Delivery(f"n-{n:032x}", "email", f"contact-{n}@siamcoastal.example", "th", "Asia/Bangkok")
-            text = "เรียน คุณสมชาย\n\nการลงทะเบียนของท่านได้รับการยืนยันแล้ว\n" * 5
-            notifications.stage(tx.session, Staged(message, delivery, f"ยืนยันการลงทะเบียน {n}", text, "th"), now)
+        await notifications.stage(tx.session, staged, now)

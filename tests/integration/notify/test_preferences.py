@@ -89,8 +89,9 @@ async def test_a_bulletin_reaches_the_companies_of_its_fields_at_once_or_in_thei
         "ja": "四日市コールドチェーンセミナー",
     }
     corrected = {"en": "HACCP week (corrected)", "th": "สัปดาห์ HACCP (แก้ไข)", "ja": "HACCPウィーク（訂正）"}
-    # Stored before the service starts, the agencies' events are handled in one batch: the digest's
-    # clock (every 2 s here) cannot fall between two bulletins and split them into two digests.
+    # Stored before the service starts, the agencies' events are handled in one batch, committed at once:
+    # a digest (every 2 s here) takes both bulletins or neither, even when its tick falls between the
+    # moments the two were handled.
     await from_agency(js, profile(THAI, email="somchai@siamcoastal.example"), "th-dip")
     await from_agency(js, profile(JAPANESE, email="tanaka@mie-reito.example"), "jp-mie")
     solar = profile("th-0105559999999", email="solar@example.co.th", fields=("renewable_energy",))
