@@ -46,6 +46,10 @@ log = logging.getLogger(__name__)
 
 RETRIES_CONSUMER = "notify-retries"
 """The consumer a failed notification's dead letter is replayed to (the service's `retries` subscription)."""
+_RECORD_TOGETHER, _RECORD_WAIT = 64, 0.05
+"""Outcomes recorded in one transaction: as many as completed, and once the first has, up to 64 more within
+50 ms. Each transaction is a commit (an fsync on SQLite) and a relay of its `NotificationSent` events; one
+per handful of sends made recording, not sending, the dispatcher's pace."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -164,7 +168,7 @@ class Dispatcher:
         """
         recorded = 0
         while recorded < expected:
-            group = await outcomes.take()
+            group = await outcomes.take(at_least=min(_RECORD_TOGETHER, expected - recorded), within=_RECORD_WAIT)
             async for attempt in AsyncRetrying(
                 wait=wait_exponential_jitter(multiplier=0.2, max=5.0),
                 stop=stop_after_delay(self._pace.lease / 2),
@@ -224,9 +228,15 @@ class _Outcomes:
         self._completed.append(outcome)
         self._ready.set()
 
-    async def take(self) -> list[_Outcome]:
-        """Every outcome completed since the last take, waiting for the first one."""
+    async def take(self, *, at_least: int, within: float) -> list[_Outcome]:
+        """Every outcome completed since the last take: waiting for the first, then up to `within` seconds
+        for `at_least` in all."""
         await self._ready.wait()
+        with contextlib.suppress(TimeoutError):
+            async with asyncio.timeout(within):
+                while len(self._completed) < at_least:
+                    self._ready.clear()
+                    await self._ready.wait()
         self._ready.clear()
         group, self._completed = self._completed, []
         return group
