@@ -107,8 +107,11 @@ class _Batches(_TakingTurns):
 
     async def _keep_alive(self, msgs: Sequence[Msg]) -> None:
         """While a batch is being worked on, tell the server so, lest it redeliver it elsewhere."""
+        period = self._policy.ack_wait / 3
+        if self.ordered:
+            period = min(period, self._policy.turn_renewal)
         while True:
-            await asyncio.sleep(self._policy.ack_wait / 3)
+            await asyncio.sleep(period)
             for msg in msgs:
                 if not msg._ackd:
                     with contextlib.suppress(nats.errors.Error):

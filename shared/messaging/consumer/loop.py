@@ -94,8 +94,8 @@ class Consumer(_Batches):
             return
         done, _ = await asyncio.wait({self._task}, timeout=timeout)
         if not done:
-            # What it holds comes back after the ack wait; the pin lapses later still, so no other
-            # replica takes later events before those.
+            # What it holds comes back after the ack wait; the server gives no other replica the
+            # turn before that, so none takes later events before those.
             self._task.cancel()
             log.warning("%s: in-flight batch abandoned after %.0f s; it will be redelivered", self.durable, timeout)
         elif self._pin is not None and not self._task.cancelled():

@@ -70,7 +70,8 @@ class Subscription:
     many replicas run it, so contracts whose order matters to each other (a profile and its
     withdrawal, a session and its registrations) belong in the same subscription:
     - one replica at a time fetches (the durable is a pinned-client priority group; the others
-      stand by and take over when it stops or has not pulled for `Policy.pin_timeout`), and at most
+      stand by and take over when it stops or has not pulled for `Policy.pin_timeout`, beginning with
+      what it left in hand once that comes back), and at most
       one batch is out (`max_ack_pending` = `fetch_batch`), so batches are handled one after another;
     - a permanently bad event is dead-lettered and the line moves on past it;
     - an event that fails for a reason that may pass stops the line: the events before it commit,
@@ -117,15 +118,19 @@ class Policy:
     fetch_timeout: float = 0.5
     max_event_bytes: int = 256 * 1024
     ack_wait: float = 60.0
+    turn_renewal: float = 5.0
 
     @property
     def pin_timeout(self) -> float:
         """How long a replica of an ordered subscription keeps its turn without pulling.
 
-        Longer than the ack wait, so that when a replica dies, what it held is redeliverable before
-        another replica takes over; a replica at work renews its turn every `ack_wait / 3`.
+        Long enough for a live replica: between batches it pulls at least every few seconds, and with
+        a batch in hand it renews its turn every `turn_renewal` seconds. Short enough that a standby
+        soon takes over from one that died. Order needs no more: the server picks a new pinned replica
+        only once the events in flight are settled or their ack wait has run out (NATS ADR-42), so
+        the events a dead replica held reach the next one before any later event.
         """
-        return 1.5 * self.ack_wait + self.retry_max_delay
+        return 3 * self.turn_renewal
 
     def delay(self, deliveries: int) -> float:
         """The nak delay after the n-th failed delivery: doubling, capped, with ±20 % jitter."""

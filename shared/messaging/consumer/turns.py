@@ -70,7 +70,9 @@ class _TakingTurns:
 
         The server redelivers what a replica left (it died, or stopped with events in hand) as their
         ack waits run out, not necessarily in stream order nor all at once; at most one batch of them
-        is outstanding, so wait until all have come back before handling any.
+        is outstanding, so wait until all have come back before handling any. (It picks a new pinned
+        replica only once the events in flight are settled or their ack wait has run out, so a standby
+        taking over gets them before anything later.)
         """
         by_sequence = {msg.metadata.sequence.stream: msg for msg in msgs}
         while not self._stopping:

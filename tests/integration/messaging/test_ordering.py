@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+from collections.abc import Awaitable, Callable
 
 from nats.js import JetStreamContext
 
@@ -32,9 +33,7 @@ from tests.support.probe import (
 )
 
 
-def replica(
-    nats_url: str, database_url: str, probe: Probe, ran: list[str], *, ack_wait: float | None = None
-) -> Service:
+def replica(nats_url: str, database_url: str, probe: Probe, ran: list[str], **policy: float) -> Service:
     """A replica of `matching-probes` whose handler notes, in `ran`, each event it runs."""
 
     async def record(event: Event[ProbeRecorded], tx: Transaction) -> None:
@@ -47,8 +46,7 @@ def replica(
         probe_settings(nats_url, database_url, fetch_batch=10),
         subscriptions=[Subscription("probes", (on(ProbeRecorded, record),))],
     )
-    if ack_wait is not None:
-        service.policy = dataclasses.replace(service.policy, ack_wait=ack_wait)
+    service.policy = dataclasses.replace(service.policy, **policy)  # type: ignore[arg-type]
     return service
 
 
@@ -113,6 +111,79 @@ async def test_a_batch_left_by_a_crashed_replica_is_committed_before_the_events_
             committed = await committed_order(survivor)
     assert committed == sent
     assert [probe_id for probe_id in ran if probe_id >= "p-030"] == sent[30:], "nothing after the lost batch ran early"
+
+
+async def test_a_standby_taking_over_before_a_crashed_replicas_events_return_waits_for_them(
+    nats_server: Broker, js: JetStreamContext, database_url: str
+) -> None:
+    """The turn lapses (1.5 s here) before the ack wait (3 s) of the events the dead replica held, and
+    later events are waiting: the standby begins with the held ones once they come back."""
+    await create_effects_table(database_url)
+    ran: list[str] = []
+    sent = [f"p-{n:03d}" for n in range(12)]
+    stuck = asyncio.Event()
+
+    class Crashing(Probe):
+        async def record(self, event: Event[ProbeRecorded], tx: Transaction) -> None:
+            if event.data.probe_id == "p-003":
+                stuck.set()
+                await asyncio.Event().wait()  # hangs until the replica "crashes"
+            await super().record(event, tx)
+
+    timing = {"ack_wait": 3.0, "turn_renewal": 0.5}
+    doomed = replica(nats_server.url, database_url, Crashing("matching-probes"), ran, **timing)
+    survivor = replica(nats_server.url, database_url, Probe("matching-probes"), ran, **timing)
+    async with running(doomed):
+        await publish_in_order(js, [probe_event(probe_id) for probe_id in sent[:3]])
+
+        async def first_batch_committed() -> bool:
+            return len(await committed_order(doomed)) == 3
+
+        await eventually(first_batch_committed, what="the first batch")
+        async with running(survivor):
+            await publish_in_order(js, [probe_event(probe_id) for probe_id in sent[3:6]])  # a batch of 3 of 10
+            await asyncio.wait_for(stuck.wait(), 30)
+            consumer = doomed.consumers[0]
+            assert consumer._task is not None
+            consumer._task.cancel()  # dies holding p-003 … p-005: no hand-over, no acks
+            await publish_in_order(js, [probe_event(probe_id) for probe_id in sent[6:]])
+
+            async def all_committed() -> bool:
+                return len(await committed_order(survivor)) == len(sent)
+
+            await eventually(all_committed, timeout=30, what="12 effects")
+            committed = await committed_order(survivor)
+    assert committed == sent
+    assert [probe_id for probe_id in ran if probe_id >= "p-004"] == sent[4:], "nothing after the lost batch ran early"
+
+
+async def test_a_standby_takes_over_from_a_replica_that_died_idle_once_the_turn_lapses(
+    nats_server: Broker, js: JetStreamContext, database_url: str
+) -> None:
+    """Not after the ack wait (10 min here): the one that died held nothing, and its turn lapses in 1.5 s."""
+    await create_effects_table(database_url)
+    ran: list[str] = []
+    sent = [f"p-{n:03d}" for n in range(6)]
+    timing = {"ack_wait": 600.0, "turn_renewal": 0.5}
+    replicas = [replica(nats_server.url, database_url, Probe("matching-probes"), ran, **timing) for _ in range(2)]
+    async with running(replicas[0]), running(replicas[1]):
+        await publish_in_order(js, [probe_event(probe_id) for probe_id in sent[:3]])
+
+        def committed(count: int) -> Callable[[], Awaitable[bool]]:
+            async def check() -> bool:
+                return len(await committed_order(replicas[0])) == count
+
+            return check
+
+        await eventually(committed(3), what="the first events")
+        [pinned] = [service.consumers[0] for service in replicas if service.consumers[0]._pin is not None]
+        assert pinned._task is not None
+        pinned._task.cancel()  # dies idle, without handing over its turn
+        await asyncio.sleep(1.0)  # its last pull request expires (0.5 s), as a dead process's would go
+        await publish_in_order(js, [probe_event(probe_id) for probe_id in sent[3:]])
+        await eventually(committed(6), timeout=20, what="the events published after it died")
+    assert await committed_order(replicas[0]) == sent
+    assert ran == sent
 
 
 async def test_an_event_retried_after_a_transient_failure_is_not_overtaken_by_the_events_behind_it(
