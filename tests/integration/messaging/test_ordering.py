@@ -86,8 +86,8 @@ async def test_a_batch_left_by_a_crashed_replica_is_committed_before_the_events_
                 await asyncio.Event().wait()  # hangs until the replica "crashes"
             await super().record(event, tx)
 
-    doomed = replica(nats_server.url, database_url, Crashing("matching-probes"), ran, ack_wait=1.0)
-    survivor = replica(nats_server.url, database_url, Probe("matching-probes"), ran, ack_wait=1.0)
+    doomed = replica(nats_server.url, database_url, Crashing("matching-probes"), ran, ack_wait=1.0, turn_renewal=0.5)
+    survivor = replica(nats_server.url, database_url, Probe("matching-probes"), ran, ack_wait=1.0, turn_renewal=0.5)
     async with running(doomed):
         await publish_in_order(js, [probe_event(probe_id) for probe_id in sent[:10]])
 
