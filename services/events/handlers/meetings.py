@@ -150,8 +150,12 @@ async def meet_confirmed_match(event: Event[MatchConfirmed], tx: Transaction, *,
     )
     await store.remember_match(match)
     now = rules.clock()
+    # The sessions first, locked as a registration locks its own: a place given meanwhile, in a transaction
+    # not committed yet, would otherwise be missed here while that transaction missed this match, and
+    # neither would ask for the meeting. Now one waits for the other and sees what it did.
+    sessions = await store.lock_upcoming_sessions(now=now)
     for event_id in await store.shared_upcoming_sessions(match.company_a, match.company_b, now=now):
-        row = await store.lock_event(event_id)
+        row = sessions.get(event_id)
         if row is not None and await propose_for_match(store, row, match, now=now):
             return
 

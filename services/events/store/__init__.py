@@ -55,6 +55,17 @@ class Store:
         query = select(EventRow).where(EventRow.event_id == event_id).with_for_update()
         return (await self.session.execute(query.execution_options(**_FRESH))).scalar_one_or_none()
 
+    async def lock_upcoming_sessions(self, *, now: datetime) -> dict[str, EventRow]:
+        """Every business-matching session not yet begun, locked (in id order) until the transaction ends."""
+        query = (
+            select(EventRow)
+            .where(EventRow.kind == "business_matching_session", EventRow.grid_first_slot_at > now)
+            .order_by(EventRow.event_id)
+            .with_for_update()
+        )
+        rows = (await self.session.execute(query.execution_options(**_FRESH))).scalars().all()
+        return {row.event_id: row for row in rows}
+
     async def lock_next_due_session(self) -> EventRow | None:
         """A session whose meetings need scheduling, locked; sessions another replica holds are skipped."""
         query = (

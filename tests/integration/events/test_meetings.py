@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
@@ -9,9 +11,13 @@ from datetime import UTC, datetime, timedelta
 from nats.js import JetStreamContext
 
 from services.events.handlers import Rules, timers
-from services.events.store import EventRow, MeetingRow
+from services.events.handlers.meetings import meet_confirmed_match
+from services.events.handlers.registrations import register
+from services.events.store import EventRow, MeetingRow, RegistrationRow
+from shared.contracts.base import Contract
 from shared.contracts.events import MeetingCancelled, MeetingScheduled
-from shared.messaging.envelope import OutgoingMessage
+from shared.contracts.subjects import agency_source, service_source
+from shared.messaging.envelope import Event, OutgoingMessage
 from shared.runtime.service import Service
 from tests.integration.events.builders import (
     a_cancellation,
@@ -224,3 +230,37 @@ async def test_an_unanswered_request_expires_and_can_no_longer_be_accepted(
 
     assert "expired" in letter.failure.reason
     assert await emitted(js, MeetingScheduled) == []
+
+
+def _event(data: Contract, source: str, agency: str | None) -> Event[Contract]:
+    """An event as the consumer hands it to a handler, for calling handlers in transactions of our own."""
+    return Event(str(uuid.uuid4()), source, data.ce_type(), None, None, None, data, data.route.address(agency), agency)
+
+
+async def test_a_match_confirmed_while_one_of_its_companies_is_given_a_place_still_gets_its_meeting(
+    nats_server: Broker, js: JetStreamContext, postgres_url: str
+) -> None:
+    """Two transactions at once (the events' two consumers), neither seeing what the other has not
+    committed: the confirmation waits for the session the registration holds, then sees the place."""
+    th, jp = company("th1"), company("jp1")
+    async with running(nats_server.url, postgres_url) as service:
+        await send(js, from_agency(a_session()), from_agency(a_registration("reg-th", th, "ev-session", "th", "en")))
+
+        async def placed() -> bool:
+            return [row.status for row in await rows(service, RegistrationRow)] == ["confirmed"]
+
+        await eventually(placed, what="the Thai company's place")
+        place = _event(a_registration("reg-jp", jp, "ev-session", "ja", "en"), agency_source("jp-mie"), "jp-mie")
+        match = _event(a_match("m-0000000000000007", th, jp), service_source("matching"), None)
+
+        async def confirm() -> None:
+            async with service.transaction() as tx:
+                await meet_confirmed_match(match, tx, rules=RULES)  # type: ignore[arg-type]
+
+        async with service.transaction() as tx:
+            await register(place, tx, rules=RULES)  # type: ignore[arg-type]
+            confirming = asyncio.create_task(confirm())
+            await asyncio.sleep(0.5)  # as far as it gets before the place is committed
+        await confirming
+        held = await requests(service)
+    assert [request.match_id for request in held.values()] == ["m-0000000000000007"]
