@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from services.events.domain.waitlist import Roster
@@ -57,12 +57,7 @@ class Store:
 
     async def lock_upcoming_sessions(self, *, now: datetime) -> dict[str, EventRow]:
         """Every business-matching session not yet begun, locked (in id order) until the transaction ends."""
-        query = (
-            select(EventRow)
-            .where(EventRow.kind == "business_matching_session", EventRow.grid_first_slot_at > now)
-            .order_by(EventRow.event_id)
-            .with_for_update()
-        )
+        query = select(EventRow).where(*_upcoming_sessions(now)).order_by(EventRow.event_id).with_for_update()
         rows = (await self.session.execute(query.execution_options(**_FRESH))).scalars().all()
         return {row.event_id: row for row in rows}
 
@@ -139,11 +134,7 @@ class Store:
         )
         query = (
             select(EventRow.event_id)
-            .where(
-                EventRow.event_id.in_(both),
-                EventRow.kind == "business_matching_session",
-                EventRow.grid_first_slot_at > now,
-            )
+            .where(EventRow.event_id.in_(both), *_upcoming_sessions(now))
             .order_by(EventRow.starts_at, EventRow.event_id)
         )
         return (await self.session.execute(query)).scalars().all()
@@ -282,3 +273,8 @@ class Store:
             .where((MatchRow.company_a == company_id) | (MatchRow.company_b == company_id))
             .execution_options(synchronize_session="fetch")
         )
+
+
+def _upcoming_sessions(now: datetime) -> tuple[ColumnElement[bool], ...]:
+    """Business-matching sessions whose meetings have not begun."""
+    return EventRow.kind == "business_matching_session", EventRow.grid_first_slot_at > now

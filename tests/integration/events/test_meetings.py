@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import asyncio
-import uuid
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
 from nats.js import JetStreamContext
 
@@ -14,10 +14,11 @@ from services.events.handlers import Rules, timers
 from services.events.handlers.meetings import meet_confirmed_match
 from services.events.handlers.registrations import register
 from services.events.store import EventRow, MeetingRow, RegistrationRow
+from shared.contracts.agency.event import RegistrationSubmitted
 from shared.contracts.base import Contract
 from shared.contracts.events import MeetingCancelled, MeetingScheduled
-from shared.contracts.subjects import agency_source, service_source
-from shared.messaging.envelope import Event, OutgoingMessage
+from shared.contracts.matching import MatchConfirmed
+from shared.messaging.envelope import Event, OutgoingMessage, accept, decode
 from shared.runtime.service import Service
 from tests.integration.events.builders import (
     a_cancellation,
@@ -41,6 +42,7 @@ from tests.integration.events.builders import (
 from tests.support.infra import Broker
 from tests.support.probe import eventually
 
+C = TypeVar("C", bound=Contract)
 SLOTS, TABLES, INTERPRETERS = 3, 2, 1
 RULES = Rules(clock=lambda: datetime.now(UTC), fields=frozenset(), schedule_lead=timedelta(0))
 
@@ -232,9 +234,9 @@ async def test_an_unanswered_request_expires_and_can_no_longer_be_accepted(
     assert await emitted(js, MeetingScheduled) == []
 
 
-def _event(data: Contract, source: str, agency: str | None) -> Event[Contract]:
-    """An event as the consumer hands it to a handler, for calling handlers in transactions of our own."""
-    return Event(str(uuid.uuid4()), source, data.ce_type(), None, None, None, data, data.route.address(agency), agency)
+def handed(message: OutgoingMessage, contract: type[C]) -> Event[C]:
+    """The event as the consumer hands it to a handler: for calling handlers in transactions of our own."""
+    return accept(decode(message.subject, message.headers, message.body, max_bytes=1 << 20), contract)
 
 
 async def test_a_match_confirmed_while_one_of_its_companies_is_given_a_place_still_gets_its_meeting(
@@ -250,15 +252,17 @@ async def test_a_match_confirmed_while_one_of_its_companies_is_given_a_place_sti
             return [row.status for row in await rows(service, RegistrationRow)] == ["confirmed"]
 
         await eventually(placed, what="the Thai company's place")
-        place = _event(a_registration("reg-jp", jp, "ev-session", "ja", "en"), agency_source("jp-mie"), "jp-mie")
-        match = _event(a_match("m-0000000000000007", th, jp), service_source("matching"), None)
+        place = handed(
+            from_agency(a_registration("reg-jp", jp, "ev-session", "ja", "en"), "jp-mie"), RegistrationSubmitted
+        )
+        match = handed(from_matching(a_match("m-0000000000000007", th, jp)), MatchConfirmed)
 
         async def confirm() -> None:
             async with service.transaction() as tx:
-                await meet_confirmed_match(match, tx, rules=RULES)  # type: ignore[arg-type]
+                await meet_confirmed_match(match, tx, rules=RULES)
 
         async with service.transaction() as tx:
-            await register(place, tx, rules=RULES)  # type: ignore[arg-type]
+            await register(place, tx, rules=RULES)
             confirming = asyncio.create_task(confirm())
             await asyncio.sleep(0.5)  # as far as it gets before the place is committed
         await confirming
