@@ -49,7 +49,7 @@ class NotifySettings(ServiceSettings):
         200, description="Notifications claimed at once; those not begun within half the lease are given back."
     )
     dispatch_concurrency: Annotated[int, Field(ge=1, le=100)] = Field(
-        8, description="Sends in flight at once, and the most SMTP connections kept open."
+        16, description="Sends in flight at once, and the most SMTP connections kept open."
     )
     dispatch_lease: PositiveFloat = Field(
         120.0, description="Seconds a claimed notification is reserved for one replica; longer than any send."

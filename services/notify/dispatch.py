@@ -50,6 +50,9 @@ _RECORD_TOGETHER, _RECORD_WAIT = 64, 0.05
 """Outcomes recorded in one transaction: as many as completed, and once the first has, up to 64 more within
 50 ms. Each transaction is a commit (an fsync on SQLite) and a relay of its `NotificationSent` events; one
 per handful of sends made recording, not sending, the dispatcher's pace."""
+_BATCHES_UNDER_WAY = 2
+"""A batch is claimed once the previous one's sends have all begun, while they complete and are recorded;
+not more than one beyond that, so that a recording held up (the database away) stops the claiming."""
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -58,7 +61,7 @@ class Pace:
 
     interval: float = 1.0
     batch: int = 200
-    concurrency: int = 8
+    concurrency: int = 16
     lease: float = 120.0
     drain: float = 20.0
 
@@ -79,82 +82,120 @@ class Dispatcher:
         self.owner = uuid.uuid4().hex
         self._wakeup = asyncio.Event()
         self._stopping = False
+        self._slots = asyncio.Semaphore(pace.concurrency)
+        """Sends in flight, across the batches under way."""
+        self._under_way: set[asyncio.Task[None]] = set()
 
     def wake(self) -> None:
         self._wakeup.set()
 
     async def dispatch(self, service: Service) -> None:
-        """Run until cancelled: send what is due; when nothing is, wait `interval` (or less when woken)."""
-        async with self._open_senders() as senders:
-            failures = 0
-            while True:
-                try:
-                    handled = await self.dispatch_due(service, senders)
-                    failures = 0
-                except Exception as error:  # the database may be away for a while; so may we
-                    # Waiting longer each time (up to a minute), woken or not: an outage is not knocked on.
-                    failures += 1
-                    pause = min(60.0, self._pace.interval * 2 ** min(failures, 10))
-                    log.warning("notify dispatcher: %r; trying again in %.1f s", error, pause)
-                    await asyncio.sleep(pause)
-                    continue
-                if not handled:
-                    with contextlib.suppress(TimeoutError):
-                        async with asyncio.timeout(self._pace.interval):
-                            await self._wakeup.wait()
-                    self._wakeup.clear()
+        """Run until cancelled: send what is due; when nothing more is, wait `interval` (or less when woken).
 
-    async def dispatch_due(self, service: Service, senders: Mapping[Channel, Sender]) -> int:
-        """Claim one batch of due notifications and send them; return how many were claimed.
-
-        The service stopping does not cut it short, or rows would stay leased until their lease ran
+        The next batch is claimed as soon as every send of the current one has begun, so the sends
+        in flight do not thin out while a batch's last ones complete, are recorded and the next is
+        claimed. Stopping does not cut batches short, or rows would stay leased until their lease ran
         out (a claim committing as the signal came, sends under way): what has not begun is released
         at once, and sends under way finish and are recorded, for at most `drain` seconds.
         """
-        work = asyncio.ensure_future(self._claim_and_send(service, senders))
-        try:
-            return await asyncio.shield(work)
-        except asyncio.CancelledError:
-            self._stopping = True
+        async with self._open_senders() as senders:
             try:
-                async with asyncio.timeout(self._pace.drain):
-                    await work
-            except Exception as error:
-                log.warning("notify dispatcher stopped with sends unrecorded (%r); their lease frees them", error)
-            raise
+                await self._dispatch_until_cancelled(service, senders)
+            except asyncio.CancelledError:
+                self._stopping = True
+                await self._drain()
+                raise
 
-    async def _claim_and_send(self, service: Service, senders: Mapping[Channel, Sender]) -> int:
-        now = datetime.now(UTC)
-        # A send begun later than this might not be recorded before the lease ends, and another
-        # dispatcher would send it too: such notifications are given back for the next claim.
-        begin_by = asyncio.get_running_loop().time() + self._pace.lease / 2
-        async with service.transaction() as tx:
-            claimed = await notifications.claim_due(
-                tx.session,
-                now=now,
-                owner=self.owner,
-                lease=timedelta(seconds=self._pace.lease),
-                limit=self._pace.batch,
+    async def _dispatch_until_cancelled(self, service: Service, senders: Mapping[Channel, Sender]) -> None:
+        failures = 0
+        while True:
+            self._wakeup.clear()  # a commit from now on calls for another look
+            try:
+                claimed = await self._claim_and_begin(service, senders)
+                failures = 0
+            except Exception as error:  # the database may be away for a while; so may we
+                # Waiting longer each time (up to a minute), woken or not: an outage is not knocked on.
+                failures += 1
+                pause = min(60.0, self._pace.interval * 2 ** min(failures, 10))
+                log.warning("notify dispatcher: %r; trying again in %.1f s", error, pause)
+                await asyncio.sleep(pause)
+                continue
+            if claimed < self._pace.batch:  # nothing more was due
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(self._pace.interval):
+                        await self._wakeup.wait()
+
+    async def _claim_and_begin(self, service: Service, senders: Mapping[Channel, Sender]) -> int:
+        """Claim a batch of due notifications and return how many once each of their sends has begun.
+
+        The claim, the sends and the recording run in a task of their own, which the dispatcher
+        stopping does not cancel (`_drain` waits for it). Raises what made an earlier batch fail.
+        """
+        self._reap()
+        while len(self._under_way) >= _BATCHES_UNDER_WAY:
+            await asyncio.wait(self._under_way, return_when=asyncio.FIRST_COMPLETED)
+            self._reap()
+        batch = _Batch()
+        work = asyncio.create_task(self._claim_and_send(service, senders, batch))
+        self._under_way.add(work)
+        await batch.begun.wait()
+        self._reap()  # a claim that failed
+        return batch.claimed
+
+    def _reap(self) -> None:
+        """Forget finished batches; raise the error of one that failed (its rows wait for their lease)."""
+        done = {work for work in self._under_way if work.done()}
+        self._under_way -= done
+        errors = [error for work in done if not work.cancelled() and (error := work.exception()) is not None]
+        if errors:
+            raise errors[0]
+
+    async def _drain(self) -> None:
+        if not self._under_way:
+            return
+        _, late = await asyncio.wait(self._under_way, timeout=self._pace.drain)
+        for work in late:
+            work.cancel()
+        await asyncio.gather(*late, return_exceptions=True)
+        failed = [work.exception() for work in self._under_way - late if not work.cancelled() and work.exception()]
+        if late or failed:
+            reason = failed or "drain timeout"
+            log.warning("notify dispatcher stopped with sends unrecorded (%r); their lease frees them", reason)
+        self._under_way.clear()
+
+    async def _claim_and_send(self, service: Service, senders: Mapping[Channel, Sender], batch: _Batch) -> None:
+        try:
+            now = datetime.now(UTC)
+            # A send begun later than this might not be recorded before the lease ends, and another
+            # dispatcher would send it too: such notifications are given back for the next claim.
+            begin_by = asyncio.get_running_loop().time() + self._pace.lease / 2
+            async with service.transaction() as tx:
+                claimed = await notifications.claim_due(
+                    tx.session,
+                    now=now,
+                    owner=self.owner,
+                    lease=timedelta(seconds=self._pace.lease),
+                    limit=self._pace.batch,
+                )
+            batch.claimed = len(claimed)
+            outcomes = _Outcomes()
+            sends = asyncio.gather(
+                *(self._send(senders, batch, outcomes, notification, begin_by) for notification in claimed)
             )
-        if not claimed:
-            return 0
-        slots = asyncio.Semaphore(self._pace.concurrency)
-        outcomes = _Outcomes()
-        sends = asyncio.gather(
-            *(self._send(senders, slots, outcomes, notification, begin_by) for notification in claimed)
-        )
-        await asyncio.gather(sends, self._record(service, outcomes, expected=len(claimed)))
-        return len(claimed)
+            await asyncio.gather(sends, self._record(service, outcomes, expected=len(claimed)))
+        finally:
+            batch.begun.set()
 
     async def _send(
         self,
         senders: Mapping[Channel, Sender],
-        slots: asyncio.Semaphore,
+        batch: _Batch,
         outcomes: _Outcomes,
         notification: Claimed,
         begin_by: float,
     ) -> None:
-        async with slots:
+        async with self._slots:
+            batch.begin()
             if self._stopping or asyncio.get_running_loop().time() > begin_by:
                 outcomes.add(_Outcome(notification, released=True))
                 return
@@ -207,6 +248,20 @@ class Dispatcher:
             tx.emit(_failed(notification, failure.reason, now), subject_id=notification.notification_id)
             outbox.stage(session, _dead_letter(notification, failure, attempts))
             log.warning("notification %s failed for good: %s", notification.notification_id, failure.reason)
+
+
+class _Batch:
+    """A claimed batch as the dispatcher follows it: how many were claimed, and whether all sends have begun."""
+
+    def __init__(self) -> None:
+        self.claimed = 0
+        self.begun = asyncio.Event()
+        self._begun = 0
+
+    def begin(self) -> None:
+        self._begun += 1
+        if self._begun == self.claimed:
+            self.begun.set()
 
 
 @dataclasses.dataclass(frozen=True, slots=True)

@@ -1,7 +1,7 @@
 """Notify benchmark: 1,000 match proposals between 2,000 companies become 2,000 e-mails, exactly once.
 
 The notify service runs for real (NATS JetStream, its database, the dispatcher) with its default
-pace (200 claimed at a time, 8 sends in flight over at most 8 kept-open SMTP connections) against
+pace (200 claimed at a time, 16 sends in flight over at most 16 kept-open SMTP connections) against
 an aiosmtpd server in a process of its own on the same machine (in the benchmark's process, its
 thread would fight the service for the GIL). Reported, on SQLite and on PostgreSQL: how fast the proposals are
 staged as notifications (rendered in Thai or Japanese, saved with their inbox entries) and how fast
@@ -30,6 +30,7 @@ import nats
 from nats.js import JetStreamContext
 from sqlalchemy import func, select
 
+from services.notify.config import NotifySettings
 from services.notify.store.tables import NotificationRow, RecipientRow
 from shared.contracts.base import Contract
 from shared.contracts.subjects import agency_source, service_source
@@ -44,7 +45,8 @@ from tests.unit.notify.builders import match_proposed, profile
 
 PAIRS = 1000
 EMAILS = 2 * PAIRS
-CONCURRENCY = 8
+CONCURRENCY = NotifySettings.model_fields["dispatch_concurrency"].default
+"""The service's default sends in flight; the baseline sends as many at once."""
 RUNS = 3
 AGENCIES = ("th-dip", "jp-mie")
 

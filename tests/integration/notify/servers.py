@@ -68,6 +68,9 @@ class SmtpSink:
     """Seconds to take over each message's DATA: a slow server, to stop the service mid-send."""
     receiving: threading.Event = field(default_factory=threading.Event)
     """Set when a message's DATA begins."""
+    hold_first: bool = False
+    """When set, the first message's DATA is not answered until `let_go` is set: one send that hangs."""
+    let_go: threading.Event = field(default_factory=threading.Event)
     connections: int = 0
     """Connections the server accepted."""
     close_after: int = 0
@@ -99,7 +102,11 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server: SMTP, session: Session, envelope: Envelope) -> str:
+        first = not self.receiving.is_set()
         self.receiving.set()
+        if first and self.hold_first:
+            while not self.let_go.is_set():
+                await asyncio.sleep(0.01)
         if self.delay:
             await asyncio.sleep(self.delay)
         with self.lock:
