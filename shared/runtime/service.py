@@ -68,7 +68,9 @@ class Service:
         """`startup` hooks run after migrations, before any event is consumed (load caches, build
         indexes); `background` coroutines run while the service runs (timers, dispatchers) and are
         cancelled when it stops, before the outbox is flushed. Both get the service. `after_commit`
-        callbacks run after every committed batch or transaction (wake a dispatcher rather than let it poll)."""
+        callbacks run after every committed batch of incoming events (wake a dispatcher rather than let it
+        poll); not after `transaction`, whose callers know what they changed (a dispatcher's own commits
+        waking it would have it look again at once, for ever)."""
         if name not in SERVICES:
             raise ValueError(f"unknown service {name!r}")
         self.name = name
@@ -140,10 +142,12 @@ class Service:
             work = Transaction(session, self.name, traceparent)
             yield work
             await outbox.stage_all(session, work.emitted)
-        self._committed()
+        if work.emitted and self._relay is not None:
+            self._relay.wake()
 
     def _committed(self) -> None:
-        """After a commit: the relay publishes what was staged, and the service's own callbacks run."""
+        """After a batch of incoming events commits: the relay publishes what was staged, and the service's
+        own callbacks run."""
         if self._relay is not None:
             self._relay.wake()
         for callback in self.after_commit:

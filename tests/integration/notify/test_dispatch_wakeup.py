@@ -3,7 +3,11 @@ and is not held up by a slow send of an earlier batch."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 from nats.js import JetStreamContext
+from sqlalchemy import event
 
 from tests.integration.notify.harness import from_agency, from_service, notify_settings, running, wait_settled
 from tests.integration.notify.servers import SmtpSink
@@ -52,3 +56,32 @@ async def test_a_send_that_hangs_does_not_hold_up_the_next_batch(
         rows = await wait_settled(service, 6)
     assert {row.status for row in rows} == {"sent"}
     assert smtp.count() == 6
+
+
+async def test_an_idle_service_looks_for_work_once_an_interval_not_after_each_of_its_own_looks(
+    nats_server: Broker, js: JetStreamContext, database_url: str, smtp: SmtpSink
+) -> None:
+    # The dispatcher's own commits (a claim that found nothing) must not wake it, nor the outbox relay
+    # when nothing was staged: until 2026-11-27 each look woke both, and an idle service looked every
+    # few milliseconds for ever, holding the database and a good part of a core.
+    settings = notify_settings(nats_server.url, database_url, smtp=smtp, dispatch_interval=0.5)
+    looks = {"notifications": 0, "outbox": 0}
+
+    def count(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            if "ORDER BY notify_notifications.next_attempt_at" in statement:
+                looks["notifications"] += 1
+            elif "ORDER BY outbox.id" in statement:
+                looks["outbox"] += 1
+
+    async with running(settings) as service:
+        engine = service.sessions.kw["bind"].sync_engine
+        await asyncio.sleep(0.5)  # past start-up
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            await asyncio.sleep(3.0)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+    # 3 s: six looks at 0.5 s for the dispatcher, three at 1 s for the relay; a little slack for timers.
+    assert 4 <= looks["notifications"] <= 8, looks
+    assert looks["outbox"] <= 5, looks
