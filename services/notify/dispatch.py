@@ -37,7 +37,7 @@ from services.notify.store.notifications import Claimed
 from shared.contracts.agency.notify import Category
 from shared.contracts.notify import Channel, NotificationFailed, NotificationRetryRequested, NotificationSent
 from shared.contracts.subjects import service_source
-from shared.messaging import dlq, outbox
+from shared.messaging import dlq
 from shared.messaging.envelope import NATS_MSG_ID, OutgoingMessage, encode
 from shared.messaging.transaction import Transaction
 from shared.runtime.service import Service
@@ -246,7 +246,7 @@ class Dispatcher:
             )
         elif await notifications.mark_failed(session, notification, owner=self.owner, now=now, error=failure.reason):
             tx.emit(_failed(notification, failure.reason, now), subject_id=notification.notification_id)
-            outbox.stage(session, _dead_letter(notification, failure, attempts))
+            tx.stage(_dead_letter(notification, failure, attempts))
             log.warning("notification %s failed for good: %s", notification.notification_id, failure.reason)
 
 

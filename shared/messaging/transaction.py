@@ -47,3 +47,7 @@ class Transaction:
         )
         self.emitted.append(event)
         return event
+
+    def stage(self, message: OutgoingMessage) -> None:
+        """Stage a message already encoded (a dead letter): written and relayed with the emitted events."""
+        self.emitted.append(message)

@@ -145,10 +145,11 @@ class Service:
         if work.emitted and self._relay is not None:
             self._relay.wake()
 
-    def _committed(self) -> None:
-        """After a batch of incoming events commits: the relay publishes what was staged, and the service's
-        own callbacks run."""
-        if self._relay is not None:
+    def _committed(self, staged: bool) -> None:
+        """After a batch of incoming events commits: the relay publishes what it `staged`, if anything (a
+        relay woken for nothing would take the database for an empty look), and the service's own
+        callbacks run."""
+        if staged and self._relay is not None:
             self._relay.wake()
         for callback in self.after_commit:
             callback()

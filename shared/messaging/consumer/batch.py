@@ -54,7 +54,8 @@ class _Batches(_TakingTurns):
     _routes: dict[str, Route[Any]]
     _stop_requested: asyncio.Event
     _uncommitted: int
-    _on_commit: Callable[[], None]
+    _on_commit: Callable[[bool], None]
+    """Called after each commit, with whether the batch staged outgoing events (for the relay)."""
 
     async def handle(self, msgs: Sequence[Msg]) -> None:
         """Process one fetched batch and settle each of its events."""
@@ -169,7 +170,7 @@ class _Batches(_TakingTurns):
                 delivery.outcome = _Retry(error, held=self.ordered and position > 0)
             return
         self._uncommitted = 0
-        self._on_commit()
+        self._on_commit(any(delivery.work and delivery.work.emitted for delivery in pending))
 
     async def _commit(self, pending: list[_Delivery], *, isolate: bool, failed: _HandlerFailed | None = None) -> None:
         for delivery in pending:

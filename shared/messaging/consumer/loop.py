@@ -31,7 +31,7 @@ class Consumer(_Batches):
         sessions: async_sessionmaker[AsyncSession],
         js: JetStreamContext,
         policy: Policy,
-        on_commit: Callable[[], None] = lambda: None,
+        on_commit: Callable[[bool], None] = lambda staged: None,
     ) -> None:
         self.service = service
         self.subscription = subscription

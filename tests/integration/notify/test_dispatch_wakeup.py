@@ -1,14 +1,19 @@
 """A staged notification goes out when the batch that staged it commits, not at the dispatcher's next poll,
-and is not held up by a slow send of an earlier batch."""
+and is not held up by a slow send of an earlier batch; an idle service, or a batch with nothing to
+relay, wakes neither the dispatcher nor the outbox relay for nothing."""
 
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import event
+from sqlalchemy import event, func, select
 
+from services.notify.store.tables import RecipientRow
+from shared.runtime.service import Service
 from tests.integration.notify.harness import from_agency, from_service, notify_settings, running, wait_settled
 from tests.integration.notify.servers import SmtpSink
 from tests.support.infra import Broker
@@ -58,30 +63,65 @@ async def test_a_send_that_hangs_does_not_hold_up_the_next_batch(
     assert smtp.count() == 6
 
 
+class Looks:
+    """Counts the dispatcher's and the outbox relay's looks for work, and the inbox lookups (one per batch)."""
+
+    def __init__(self) -> None:
+        self.notifications = self.outbox = self.batches = 0
+
+    def count(self, connection: Any, cursor: Any, statement: str, *_: Any) -> None:
+        if statement.lstrip().upper().startswith("SELECT"):
+            if "ORDER BY notify_notifications.next_attempt_at" in statement:
+                self.notifications += 1
+            elif "ORDER BY outbox.id" in statement:
+                self.outbox += 1
+            elif "FROM inbox" in statement:
+                self.batches += 1
+
+    @contextmanager
+    def on(self, service: Service) -> Iterator[Looks]:
+        engine = service.sessions.kw["bind"].sync_engine
+        event.listen(engine, "before_cursor_execute", self.count)
+        try:
+            yield self
+        finally:
+            event.remove(engine, "before_cursor_execute", self.count)
+
+
 async def test_an_idle_service_looks_for_work_once_an_interval_not_after_each_of_its_own_looks(
     nats_server: Broker, js: JetStreamContext, database_url: str, smtp: SmtpSink
 ) -> None:
     # The dispatcher's own commits (a claim that found nothing) must not wake it, nor the outbox relay
     # when nothing was staged: until 2026-11-27 each look woke both, and an idle service looked every
-    # few milliseconds for ever, holding the database and a good part of a core.
+    # few milliseconds for ever, holding the database and most of a core.
     settings = notify_settings(nats_server.url, database_url, smtp=smtp, dispatch_interval=0.5)
-    looks = {"notifications": 0, "outbox": 0}
-
-    def count(connection: Any, cursor: Any, statement: str, *_: Any) -> None:
-        if statement.lstrip().upper().startswith("SELECT"):
-            if "ORDER BY notify_notifications.next_attempt_at" in statement:
-                looks["notifications"] += 1
-            elif "ORDER BY outbox.id" in statement:
-                looks["outbox"] += 1
-
     async with running(settings) as service:
-        engine = service.sessions.kw["bind"].sync_engine
         await asyncio.sleep(0.5)  # past start-up
-        event.listen(engine, "before_cursor_execute", count)
-        try:
+        with Looks().on(service) as looks:
             await asyncio.sleep(3.0)
-        finally:
-            event.remove(engine, "before_cursor_execute", count)
     # 3 s: six looks at 0.5 s for the dispatcher, three at 1 s for the relay; a little slack for timers.
-    assert 4 <= looks["notifications"] <= 8, looks
-    assert looks["outbox"] <= 5, looks
+    assert 4 <= looks.notifications <= 8
+    assert looks.outbox <= 5
+
+
+async def test_a_batch_that_staged_no_events_does_not_wake_the_outbox_relay(
+    nats_server: Broker, js: JetStreamContext, database_url: str, smtp: SmtpSink
+) -> None:
+    # Profiles only fill notify's directory: their batches stage no outgoing events, so the relay has
+    # nothing to look for (it still looks once a second). The dispatcher is woken by each batch.
+    settings = notify_settings(nats_server.url, database_url, smtp=smtp, dispatch_interval=3600.0)
+    async with running(settings) as service:
+        await asyncio.sleep(0.5)
+        with Looks().on(service) as looks:
+            for n in range(20):
+                await from_agency(js, profile(f"th-01055500{n:05d}"), "th-dip")
+                await asyncio.sleep(0.1)
+
+            async def registered() -> bool:
+                async with service.sessions() as session:
+                    return await session.scalar(select(func.count()).select_from(RecipientRow)) == 20
+
+            await eventually(registered, what="20 profiles in the directory")
+    assert looks.batches >= 10, "the profiles came in batches of their own"
+    assert looks.notifications >= looks.batches, "each batch woke the dispatcher"
+    assert looks.outbox <= 5, "the relay looked once a second, not after each batch"
