@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import logging
 import sys
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
@@ -39,6 +40,7 @@ _STARTUP_PATIENCE = 120.0
 _INBOX_RETENTION = timedelta(days=45)
 """Longer than any stream keeps events (30 days), so no redelivery can outlive its inbox entry."""
 _INBOX_SWEEP_INTERVAL = 3600.0
+_YOUNG_COLLECTION_AFTER = 50_000
 
 
 Hook = Callable[["Service"], Awaitable[None]]
@@ -188,6 +190,7 @@ class Service:
         self._relay.start()
         for hook in self.startup:
             await hook(self)
+        tune_garbage_collection()
         self._tasks.append(asyncio.create_task(self._sweep_inbox(), name=f"{self.name} inbox sweep"))
         for subscription in self.subscriptions:
             consumer = Consumer(
@@ -272,6 +275,15 @@ class Service:
             except Exception as error:
                 log.warning("%s: inbox sweep failed: %r", self.name, error)
             await asyncio.sleep(_INBOX_SWEEP_INTERVAL)
+
+
+def tune_garbage_collection() -> None:
+    """A batch allocates hundreds of thousands of short-lived objects (rows, events, renders), nearly all
+    freed by reference counting. With CPython's default threshold the cyclic collector ran a young
+    collection every 700 allocations, a tenth of the matching stage and a fifth of notify's staging
+    (measured 2026-11-27). Cyclic garbage now waits for `_YOUNG_COLLECTION_AFTER` allocations: a few
+    megabytes at most."""
+    gc.set_threshold(_YOUNG_COLLECTION_AFTER, *gc.get_threshold()[1:])
 
 
 _OUTAGES = (OSError, TimeoutError, DBAPIError, nats.errors.Error)

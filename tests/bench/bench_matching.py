@@ -44,6 +44,7 @@ from shared.messaging import inbox, outbox
 from shared.messaging.envelope import Envelope, Event
 from shared.messaging.transaction import Transaction
 from shared.reference import industries, regions
+from shared.runtime.service import tune_garbage_collection
 from shared.storage import create_engine, migrate, session_factory
 from shared.synthetic import agency_of, profiles
 from shared.taxonomy import load_fields, load_skills
@@ -222,6 +223,7 @@ async def _stage_on(url: str) -> dict[str, Any]:
     matchmaker = Matchmaker(settings, vocabulary, load_skills())
     began = time.perf_counter()
     await matchmaker.load_from(sessions)
+    tune_garbage_collection()  # as the service does once its start-up hooks have run
     loaded = time.perf_counter() - began
     assert len(matchmaker.memory.index) == STAGE_STORED
     assert weights_from(settings) == matchmaker.weights

@@ -1,8 +1,10 @@
-"""Service start-up hooks and background tasks: before any event, while running, stopped with the service."""
+"""Service start-up hooks and background tasks: before any event, while running, stopped with the service;
+and the garbage collector tuned once start-up is over."""
 
 from __future__ import annotations
 
 import asyncio
+import gc
 
 import pytest
 from nats.js import JetStreamContext
@@ -61,7 +63,9 @@ async def test_startup_runs_before_events_and_background_tasks_run_restart_and_s
         startup=[build_index],
         background=[expire_matches],
     )
+    gc.set_threshold(700, 10, 10)  # CPython's default, whatever services started before in this process
     await service.start()
+    assert gc.get_threshold()[0] == 50_000, "young collections every 50,000 allocations, not every 700"
 
     async def handled() -> bool:
         return "handled early" in journal
