@@ -146,8 +146,7 @@ class Dispatcher:
         """Forget finished batches; raise the error of one that failed (its rows wait for their lease)."""
         done = {work for work in self._under_way if work.done()}
         self._under_way -= done
-        errors = [error for work in done if not work.cancelled() and (error := work.exception()) is not None]
-        if errors:
+        if errors := _errors(done):
             raise errors[0]
 
     async def _drain(self) -> None:
@@ -157,7 +156,7 @@ class Dispatcher:
         for work in late:
             work.cancel()
         await asyncio.gather(*late, return_exceptions=True)
-        failed = [work.exception() for work in self._under_way - late if not work.cancelled() and work.exception()]
+        failed = _errors(self._under_way - late)
         if late or failed:
             reason = failed or "drain timeout"
             log.warning("notify dispatcher stopped with sends unrecorded (%r); their lease frees them", reason)
@@ -248,6 +247,11 @@ class Dispatcher:
             tx.emit(_failed(notification, failure.reason, now), subject_id=notification.notification_id)
             tx.stage(_dead_letter(notification, failure, attempts))
             log.warning("notification %s failed for good: %s", notification.notification_id, failure.reason)
+
+
+def _errors(finished: set[asyncio.Task[None]]) -> list[BaseException]:
+    """What made these finished batches fail, if anything did."""
+    return [error for work in finished if not work.cancelled() and (error := work.exception()) is not None]
 
 
 class _Batch:
